@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use http::Method;
@@ -18,6 +20,9 @@ use crate::users::{AuthScheme, AuthSettings, TokenSource, User};
 /// The environment variable that switches [`Client::from_env`] to live mode: the base URL of
 /// the server under test, such as `http://127.0.0.1:5000`.
 pub const TEST_URL_VAR: &str = "WARDEN_TEST_URL";
+
+/// How long a request may take by default, token fetch included.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A test client for an axum app, in-process or over HTTP, with test users.
 ///
@@ -63,6 +68,8 @@ struct Inner {
     settings: RwLock<AuthSettings>,
     users: RwLock<HashMap<String, Arc<User>>>,
     anonymous: CookieJar,
+    /// The request timeout, in milliseconds.
+    timeout_ms: AtomicU64,
     /// Dropped last: the transport's connections belong to this runtime.
     driver: Driver,
 }
@@ -139,6 +146,7 @@ impl Client {
                 settings: RwLock::new(AuthSettings::default()),
                 users: RwLock::new(HashMap::new()),
                 anonymous: CookieJar::new(),
+                timeout_ms: AtomicU64::new(millis(DEFAULT_TIMEOUT)),
                 driver,
             }),
         }
@@ -207,6 +215,19 @@ impl Client {
     pub fn token_source(&self, source: TokenSource) -> &Self {
         self.settings_mut().token = source;
         self
+    }
+
+    /// Sets how long a request may take, token fetch included, before it fails the test.
+    /// Default: 60 seconds, so that a hung server fails a suite instead of stalling it.
+    pub fn timeout(&self, limit: Duration) -> &Self {
+        self.inner
+            .timeout_ms
+            .store(millis(limit), Ordering::Relaxed);
+        self
+    }
+
+    pub(crate) fn timeout_now(&self) -> Duration {
+        Duration::from_millis(self.inner.timeout_ms.load(Ordering::Relaxed))
     }
 
     /// User `login`'s token, fetched from the [`TokenSource`] on first use and then reused.
@@ -391,6 +412,10 @@ impl Client {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for Client {

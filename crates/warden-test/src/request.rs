@@ -249,8 +249,9 @@ impl RequestBuilder {
     ///
     /// # Panics
     ///
-    /// When the request cannot be sent or the answer read (server unreachable...), or the
-    /// user's token cannot be fetched.
+    /// When the request cannot be sent or the answer read (server unreachable...), the user's
+    /// token cannot be fetched, or no answer comes within the [client's
+    /// timeout](Client::timeout).
     #[track_caller]
     pub fn send(self) -> impl Future<Output = TestResponse> + Send + 'static {
         self.send_from(Location::caller())
@@ -262,10 +263,16 @@ impl RequestBuilder {
     ) -> impl Future<Output = TestResponse> + Send + 'static {
         let client = self.client.clone();
         let description = self.describe();
+        let limit = client.timeout_now();
         async move {
-            match client.run(self.run()).await {
-                Ok(response) => response,
-                Err(error) => panic!("{description} at {location}\n{error}"),
+            let answer = client.run(tokio::time::timeout(limit, self.run())).await;
+            match answer {
+                Ok(Ok(response)) => response,
+                Ok(Err(error)) => panic!("{description} at {location}\n{error}"),
+                Err(_) => panic!(
+                    "{description} at {location}\nno answer within {} ms",
+                    limit.as_millis()
+                ),
             }
         }
     }

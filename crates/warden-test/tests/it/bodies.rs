@@ -1,10 +1,12 @@
 //! Bodies, query strings, headers, statuses and response accessors.
 
+use std::time::Duration;
+
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use warden_test::Method;
 
-use crate::{Mode, both_modes, client};
+use crate::{Mode, both_modes, client, panic_message};
 
 both_modes!(
     json_body_is_sent_as_application_json,
@@ -17,6 +19,7 @@ both_modes!(
     send_returns_any_status,
     app_sees_a_loopback_peer_and_a_host,
     response_gives_text_bytes_and_headers,
+    slow_answer_fails_after_the_timeout,
 );
 
 async fn json_body_is_sent_as_application_json(mode: Mode) {
@@ -162,4 +165,15 @@ async fn response_gives_text_bytes_and_headers(mode: Mode) {
     assert_eq!(res.header(CONTENT_TYPE), Some("application/json"));
     assert_eq!(res.header("x-missing"), None);
     assert_eq!(res.json_value(), Value::String("calvin".into()));
+}
+
+async fn slow_answer_fails_after_the_timeout(mode: Mode) {
+    let client = client(mode).await;
+    client.timeout(Duration::from_millis(300));
+    client.get("/whoami").user("calvin").expect(200).await;
+    let message = panic_message(client.get("/slow").expect(200)).await;
+    assert!(message.contains("GET /slow"), "{message}");
+    assert!(message.contains("no answer within 300 ms"), "{message}");
+    client.timeout(Duration::from_secs(5));
+    client.get("/slow").expect(200).await;
 }
