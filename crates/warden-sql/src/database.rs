@@ -1,0 +1,376 @@
+//! The database handle: a pool of whichever backend the URL names, and its prepared queries.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sqlx::mysql::MySqlPool;
+use sqlx::postgres::PgPool;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::transaction::Conn;
+use crate::value::Row;
+use crate::{Backend, Queries, Transaction, TxMode, mysql, postgres, sqlite};
+
+/// Connection settings. Every setting has a default; [`Options::new`] gives them all.
+///
+/// ```
+/// use std::time::Duration;
+/// use warden_sql::Options;
+///
+/// let options = Options::new()
+///     .max_connections(20)
+///     .sqlite_readers(8)
+///     .busy_timeout(Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub(crate) max_connections: u32,
+    pub(crate) sqlite_readers: usize,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) statement_cache: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            sqlite_readers: 4,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+            statement_cache: 256,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: 10 server connections, 4 SQLite readers, 5 s acquire and busy timeouts,
+    /// 256 cached statements per connection.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// PostgreSQL and MySQL: the most connections the pool opens (default 10).
+    #[must_use]
+    pub fn max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// SQLite: how many reader connections serve read transactions, besides the one writer
+    /// (default 4). With 0, reads share the writer.
+    #[must_use]
+    pub fn sqlite_readers(mut self, readers: usize) -> Self {
+        self.sqlite_readers = readers;
+        self
+    }
+
+    /// How long `begin` waits for a free connection before failing with
+    /// [`ErrorKind::Unavailable`] (default 5 s).
+    #[must_use]
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// SQLite: how long a statement waits for a lock held by another process before failing
+    /// with [`ErrorKind::Unavailable`] (default 5 s).
+    #[must_use]
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// How many prepared statements each connection keeps (default 256; at least the number of
+    /// queries, so that every named query stays prepared).
+    #[must_use]
+    pub fn statement_cache_capacity(mut self, capacity: usize) -> Self {
+        self.statement_cache = capacity;
+        self
+    }
+}
+
+pub(crate) enum Pool {
+    Sqlite(sqlite::Sqlite),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+pub(crate) struct Shared {
+    pub(crate) queries: Queries,
+    pub(crate) pool: Pool,
+    backend: Backend,
+}
+
+/// A database: a connection pool and the named queries prepared for its backend.
+///
+/// Cheap to clone (an `Arc`); share one per application.
+///
+/// Each autocommit call (`rows`, `one`, `execute`...) runs in a transaction of its own: a read
+/// transaction when the query starts with `SELECT` (see [`Query::reads_only`]), a write one
+/// otherwise. Use [`begin`](Database::begin) to run several queries in one transaction.
+///
+/// [`Query::reads_only`]: crate::Query::reads_only
+#[derive(Clone)]
+pub struct Database(Arc<Shared>);
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.0.backend)
+            .field("queries", &self.0.queries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Connects to `url` with default [`Options`]: `sqlite://file.db` (relative),
+    /// `sqlite:///abs/file.db`, `sqlite::memory:`, `postgres://...` (or `postgresql://`),
+    /// `mysql://...` (or `mariadb://`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Load`] if a query does not fit the backend's SQL; [`ErrorKind::Unavailable`]
+    /// if the server cannot be reached or the SQLite file opened; [`ErrorKind::Other`] for a
+    /// bad URL.
+    pub async fn connect(url: &str, queries: Queries) -> Result<Self> {
+        Self::connect_with(url, queries, Options::default()).await
+    }
+
+    /// Connects to `url` with `options`.
+    ///
+    /// # Errors
+    /// As [`connect`](Database::connect).
+    pub async fn connect_with(url: &str, queries: Queries, options: Options) -> Result<Self> {
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Other,
+                "unsupported database URL: use sqlite://, sqlite::memory:, postgres:// or mysql://",
+            )
+        })?;
+        let queries = queries.for_backend(backend)?;
+        let statements = options.statement_cache.max(queries.len() + 8);
+        let pool = match backend {
+            Backend::Sqlite => Pool::Sqlite(sqlite::Sqlite::open(sqlite::Settings {
+                target: sqlite::Target::from_url(url)?,
+                readers: options.sqlite_readers,
+                busy_timeout: options.busy_timeout,
+                acquire_timeout: options.acquire_timeout,
+                statement_cache: statements,
+            })?),
+            Backend::Postgres => {
+                Pool::Postgres(postgres::connect(url, &options, statements).await?)
+            }
+            Backend::MySql => Pool::MySql(mysql::connect(url, &options, statements).await?),
+        };
+        Ok(Self(Arc::new(Shared {
+            queries,
+            pool,
+            backend,
+        })))
+    }
+
+    /// The backend the URL named.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.0.backend
+    }
+
+    /// The queries, as this backend runs them (variants applied).
+    #[must_use]
+    pub fn queries(&self) -> &Queries {
+        &self.0.queries
+    }
+
+    /// Opens a transaction on a connection of its own.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] when no connection is free within the acquire timeout or the
+    /// server cannot be reached.
+    pub async fn begin(&self, mode: TxMode) -> Result<Transaction> {
+        let conn = match &self.0.pool {
+            Pool::Sqlite(sqlite) => Conn::Sqlite(sqlite.begin(mode).await?),
+            Pool::Postgres(pool) => Conn::Postgres(postgres::begin(pool, mode).await?),
+            Pool::MySql(pool) => Conn::MySql(mysql::begin(pool, mode).await?),
+        };
+        Ok(Transaction::new(self.0.clone(), conn))
+    }
+
+    /// Runs a script of several statements (`create.sql`, `data.sql`, `drop.sql`...) outside any
+    /// transaction, statement after statement. Make creation scripts idempotent with
+    /// `IF NOT EXISTS`.
+    ///
+    /// # Errors
+    /// The first failing statement's error; the statements before it stay done.
+    pub async fn run_script(&self, sql: &str) -> Result<()> {
+        match &self.0.pool {
+            Pool::Sqlite(sqlite) => sqlite.run_script(sql).await,
+            Pool::Postgres(pool) => postgres::run_script(pool, sql).await,
+            Pool::MySql(pool) => mysql::run_script(pool, sql).await,
+        }
+    }
+
+    /// Runs the script file at `path`, or its variant for this backend when one exists next to
+    /// it (`create.postgres.sql` instead of `create.sql` on PostgreSQL).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Load`] if the file cannot be read; then as [`run_script`](Database::run_script).
+    pub async fn run_script_file(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let variant = path
+            .to_str()
+            .and_then(|p| p.strip_suffix(".sql"))
+            .map(|stem| format!("{stem}.{}.sql", self.backend().name()))
+            .filter(|variant| Path::new(variant).is_file());
+        let path = variant.as_deref().map_or(path, Path::new);
+        let sql = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Load,
+                format!("{}: cannot read: {e}", path.display()),
+            )
+            .with_source(e)
+        })?;
+        self.run_script(&sql).await
+    }
+
+    /// Closes the pool: waits for connections in use to come back, then closes them all.
+    pub async fn close(&self) {
+        match &self.0.pool {
+            Pool::Sqlite(_) => {}
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::MySql(pool) => pool.close().await,
+        }
+    }
+
+    /// The transaction mode an autocommit call on `name` needs.
+    fn mode_for(&self, name: &str) -> Result<TxMode> {
+        let query = self
+            .0
+            .queries
+            .get(name)
+            .ok_or_else(|| Error::unknown_query(name))?;
+        Ok(if query.reads_only() {
+            TxMode::Read
+        } else {
+            TxMode::Write
+        })
+    }
+
+    /// [`Transaction::rows`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Transaction::rows`], plus those of [`begin`](Database::begin) and commit.
+    pub async fn rows<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Vec<Row>> {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let rows = tx.rows(name, params).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// [`Transaction::rows_as`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn rows_as<T, P>(&self, name: &str, params: &P) -> Result<Vec<T>>
+    where
+        T: DeserializeOwned + Send,
+        P: Serialize + ?Sized,
+    {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let rows = tx.rows_as(name, params).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// [`Transaction::one`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn one<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Option<Row>> {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let row = tx.one(name, params).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Transaction::one_as`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn one_as<T, P>(&self, name: &str, params: &P) -> Result<Option<T>>
+    where
+        T: DeserializeOwned + Send,
+        P: Serialize + ?Sized,
+    {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let row = tx.one_as(name, params).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Transaction::scalar`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn scalar<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Value> {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let value = tx.scalar(name, params).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// [`Transaction::scalar_as`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn scalar_as<T, P>(&self, name: &str, params: &P) -> Result<T>
+    where
+        T: DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let value = tx.scalar_as(name, params).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// [`Transaction::execute`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn execute<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<u64> {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let count = tx.execute(name, params).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// [`Transaction::execute_many`] in a transaction of its own: all sets or none.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn execute_many<I>(&self, name: &str, sets: I) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        let count = tx.execute_many(name, sets).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// [`Transaction::script`] in a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Database::rows`].
+    pub async fn script(&self, name: &str) -> Result<()> {
+        let mut tx = self.begin(self.mode_for(name)?).await?;
+        tx.script(name).await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,694 @@
+//! SQLite through rusqlite: the embedded default, tuned for one process serving many requests.
+//!
+//! - One **writer** connection, leased by write transactions one at a time (`BEGIN IMMEDIATE`):
+//!   writes are serialised in the process, so `BEGIN IMMEDIATE` only waits for other processes,
+//!   and a read-then-write transaction never fails with `SQLITE_BUSY` half-way.
+//! - A small pool of **reader** connections (`PRAGMA query_only`) for read transactions; in WAL
+//!   mode they read while the writer writes.
+//! - Queries run **inline** on the async worker: a point read costs microseconds, far less than
+//!   a hop to another thread. A query marked `-- @slow` runs on tokio's blocking pool instead.
+//! - Each connection caches its prepared statements (rusqlite's statement cache).
+//!
+//! `sqlite::memory:` is one connection shared by readers and writer (each in-memory connection
+//! would otherwise be its own database).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::fallible_iterator::FallibleIterator;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Batch, Connection, ErrorCode, OpenFlags, ToSql};
+use serde_json::Value;
+use tokio::sync::{Semaphore, TryAcquireError};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::params::Bind;
+use crate::query::Rendered;
+use crate::transaction::{Fetch, Sink};
+use crate::{TxMode, value};
+
+/// Where the database lives.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    File(PathBuf),
+    Memory,
+}
+
+impl Target {
+    /// The target of a `sqlite:` URL.
+    pub(crate) fn from_url(url: &str) -> Result<Self> {
+        let rest = url
+            .strip_prefix("sqlite:")
+            .ok_or_else(|| Error::new(ErrorKind::Other, "not a sqlite: URL"))?;
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if path.contains('?') {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "SQLite URLs take no options; use warden_sql::Options",
+            ));
+        }
+        match path {
+            ":memory:" | "memory:" => Ok(Self::Memory),
+            "" => Err(Error::new(
+                ErrorKind::Other,
+                "SQLite URL without a file: use sqlite://file.db or sqlite::memory:",
+            )),
+            path => Ok(Self::File(PathBuf::from(path))),
+        }
+    }
+}
+
+/// What the pool needs to open its connections.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) target: Target,
+    pub(crate) readers: usize,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) statement_cache: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Writer,
+    Reader,
+}
+
+/// A fixed number of connections, opened again if one is lost.
+struct ConnPool {
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+    role: Role,
+    settings: Arc<Settings>,
+}
+
+impl ConnPool {
+    fn new(role: Role, size: usize, settings: &Arc<Settings>) -> Result<Arc<Self>> {
+        let pool = Arc::new(Self {
+            idle: Mutex::new(Vec::with_capacity(size)),
+            permits: Semaphore::new(size),
+            role,
+            settings: settings.clone(),
+        });
+        // Open them all now, so that a bad path fails at startup, not at the first request.
+        let connections = (0..size).map(|_| pool.open()).collect::<Result<Vec<_>>>()?;
+        *pool.lock() = connections;
+        Ok(pool)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn open(&self) -> Result<Connection> {
+        let settings = &self.settings;
+        let conn = match &settings.target {
+            Target::Memory => Connection::open_in_memory(),
+            Target::File(path) => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ),
+        }
+        .map_err(sqlite_error)?;
+        conn.busy_timeout(settings.busy_timeout)
+            .map_err(sqlite_error)?;
+        conn.set_prepared_statement_cache_capacity(settings.statement_cache);
+        if self.role == Role::Writer && matches!(settings.target, Target::File(_)) {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+                .map_err(sqlite_error)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode");
+            }
+        }
+        let pragmas = match self.role {
+            Role::Writer => "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            Role::Reader => "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;",
+        };
+        conn.execute_batch(pragmas).map_err(sqlite_error)?;
+        Ok(conn)
+    }
+
+    /// Leases a connection, waiting at most the acquire timeout for one.
+    async fn lease(self: &Arc<Self>) -> Result<Lease> {
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::NoPermits) => {
+                let timeout = self.settings.acquire_timeout;
+                tokio::time::timeout(timeout, self.permits.acquire())
+                    .await
+                    .map_err(|_| {
+                        Error::new(
+                            ErrorKind::Unavailable,
+                            format!(
+                                "no SQLite {} connection free within {timeout:?}",
+                                self.role_name()
+                            ),
+                        )
+                    })?
+                    .map_err(|_| closed())?
+            }
+            Err(TryAcquireError::Closed) => return Err(closed()),
+        };
+        // The lease gives the permit back when it ends.
+        permit.forget();
+        let mut lease = Lease {
+            conn: None,
+            pool: self.clone(),
+        };
+        let idle = self.lock().pop();
+        lease.conn = Some(match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        });
+        Ok(lease)
+    }
+
+    fn role_name(&self) -> &'static str {
+        match self.role {
+            Role::Writer => "writer",
+            Role::Reader => "reader",
+        }
+    }
+}
+
+fn closed() -> Error {
+    Error::new(ErrorKind::Unavailable, "the database is closed")
+}
+
+/// One connection taken from a pool; given back (rolled back if need be) when dropped.
+struct Lease {
+    /// `None` only while a slow query has it on the blocking pool.
+    conn: Option<Connection>,
+    pool: Arc<ConnPool>,
+}
+
+impl Lease {
+    fn conn(&self) -> Result<&Connection> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Other, "connection lost by a cancelled query"))
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let clean = conn.is_autocommit()
+                || (conn.execute_batch("ROLLBACK").is_ok() && conn.is_autocommit());
+            // A connection stuck in a transaction is closed (which rolls back); the pool opens
+            // a new one when needed.
+            if clean {
+                self.pool.lock().push(conn);
+            }
+        }
+        self.pool.permits.add_permits(1);
+    }
+}
+
+/// The SQLite side of a [`Database`](crate::Database).
+pub(crate) struct Sqlite {
+    writer: Arc<ConnPool>,
+    readers: Option<Arc<ConnPool>>,
+    memory: bool,
+}
+
+impl Sqlite {
+    pub(crate) fn open(settings: Settings) -> Result<Self> {
+        let memory = matches!(settings.target, Target::Memory);
+        let settings = Arc::new(settings);
+        let writer = ConnPool::new(Role::Writer, 1, &settings)?;
+        let readers = if memory || settings.readers == 0 {
+            None
+        } else {
+            Some(ConnPool::new(Role::Reader, settings.readers, &settings)?)
+        };
+        Ok(Self {
+            writer,
+            readers,
+            memory,
+        })
+    }
+
+    pub(crate) async fn begin(&self, mode: TxMode) -> Result<SqliteTx> {
+        let (pool, begin) = match (mode, &self.readers) {
+            (TxMode::Read, Some(readers)) => (readers, "BEGIN"),
+            (TxMode::Read, None) => (&self.writer, "BEGIN"),
+            (TxMode::Write, _) => (&self.writer, "BEGIN IMMEDIATE"),
+        };
+        let lease = pool.lease().await?;
+        run_cached(lease.conn()?, begin)?;
+        Ok(SqliteTx {
+            lease,
+            read_only: mode == TxMode::Read,
+            // An in-memory database dies with its one connection: never let a cancelled slow
+            // query take it away.
+            may_block: !self.memory,
+        })
+    }
+
+    /// Runs a script outside any transaction, on the writer.
+    pub(crate) async fn run_script(&self, sql: &str) -> Result<()> {
+        let lease = self.writer.lease().await?;
+        script(lease.conn()?, sql, false)
+    }
+}
+
+fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute([]))
+        .map(drop)
+        .map_err(sqlite_error)
+}
+
+/// A transaction on one leased connection.
+pub(crate) struct SqliteTx {
+    lease: Lease,
+    read_only: bool,
+    may_block: bool,
+}
+
+impl SqliteTx {
+    /// Runs `job` on the connection: inline, or on the blocking pool when `slow`.
+    async fn run<R, F>(&mut self, slow: bool, job: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        if !(slow && self.may_block) {
+            return job(self.lease.conn()?);
+        }
+        let conn =
+            self.lease.conn.take().ok_or_else(|| {
+                Error::new(ErrorKind::Other, "connection lost by a cancelled query")
+            })?;
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = job(&conn);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Other, format!("slow query task failed: {e}")))?;
+        self.lease.conn = Some(conn);
+        result
+    }
+
+    pub(crate) async fn fetch<S: Sink>(
+        &mut self,
+        rendered: &Rendered,
+        binds: Vec<Bind>,
+        how: Fetch,
+        slow: bool,
+        sink: &mut S,
+    ) -> Result<()> {
+        let read_only = self.read_only;
+        if slow && self.may_block {
+            let sql = rendered.sql.clone();
+            let (names, rows) = self
+                .run(true, move |conn| {
+                    let mut names = Vec::new();
+                    let mut rows = Vec::new();
+                    fetch(
+                        conn,
+                        &sql,
+                        &binds,
+                        read_only,
+                        how,
+                        &mut |n: &[&str], row| {
+                            if names.is_empty() {
+                                names = n.iter().map(|&s| s.to_owned()).collect();
+                            }
+                            rows.push(row);
+                            Ok(())
+                        },
+                    )?;
+                    Ok((names, rows))
+                })
+                .await?;
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            for row in rows {
+                sink.row(&names, row)?;
+            }
+            return Ok(());
+        }
+        fetch(
+            self.lease.conn()?,
+            &rendered.sql,
+            &binds,
+            read_only,
+            how,
+            sink,
+        )
+    }
+
+    pub(crate) async fn execute(
+        &mut self,
+        rendered: &Rendered,
+        binds: Vec<Vec<Bind>>,
+        slow: bool,
+    ) -> Result<u64> {
+        let read_only = self.read_only;
+        let sql = rendered.sql.clone();
+        self.run(slow, move |conn| {
+            let mut stmt = prepare(conn, &sql, read_only)?;
+            let mut total = 0;
+            for set in &binds {
+                bind(&mut stmt, set)?;
+                let mut rows = stmt.raw_query();
+                // A statement with RETURNING gives rows; they are not wanted here.
+                while rows.next().map_err(sqlite_error)?.is_some() {}
+                total += conn.changes();
+            }
+            Ok(total)
+        })
+        .await
+    }
+
+    pub(crate) async fn script(&mut self, sql: &Arc<str>, slow: bool) -> Result<()> {
+        let read_only = self.read_only;
+        let sql = sql.clone();
+        self.run(slow, move |conn| script(conn, &sql, read_only))
+            .await
+    }
+
+    /// Commits; the lease then gives the connection back, outside any transaction.
+    pub(crate) fn commit(self) -> Result<()> {
+        run_cached(self.lease.conn()?, "COMMIT")
+    }
+
+    pub(crate) fn rollback(self) -> Result<()> {
+        run_cached(self.lease.conn()?, "ROLLBACK")
+    }
+}
+
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    read_only: bool,
+) -> Result<rusqlite::CachedStatement<'c>> {
+    let stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    if read_only && !stmt.readonly() {
+        return Err(read_only_error());
+    }
+    Ok(stmt)
+}
+
+fn read_only_error() -> Error {
+    Error::new(
+        ErrorKind::ReadOnly,
+        "the statement writes, in a read-only transaction",
+    )
+}
+
+/// A parameter as SQLite takes it; text and blobs are borrowed, not copied.
+struct SqlBind<'a>(&'a Bind);
+
+impl ToSql for SqlBind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Bind::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Bind::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            Bind::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Bind::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Bind::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Bind::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Bind::Json(v) => ToSqlOutput::Owned(rusqlite::types::Value::Text(v.to_string())),
+        })
+    }
+}
+
+fn bind(stmt: &mut rusqlite::Statement<'_>, binds: &[Bind]) -> Result<()> {
+    for (index, value) in binds.iter().enumerate() {
+        stmt.raw_bind_parameter(index + 1, SqlBind(value))
+            .map_err(sqlite_error)?;
+    }
+    Ok(())
+}
+
+fn fetch<S: Sink + ?Sized>(
+    conn: &Connection,
+    sql: &str,
+    binds: &[Bind],
+    read_only: bool,
+    how: Fetch,
+    sink: &mut S,
+) -> Result<()> {
+    let mut stmt = prepare(conn, sql, read_only)?;
+    bind(&mut stmt, binds)?;
+    let kinds: Vec<ColumnKind> = stmt
+        .columns()
+        .iter()
+        .map(|c| ColumnKind::of(c.decl_type()))
+        .collect();
+    if kinds.is_empty() {
+        // No result columns: an INSERT without RETURNING in a `<!` query. Like aiosql, give
+        // the new row's id.
+        stmt.raw_execute().map_err(sqlite_error)?;
+        if how.last_insert_id && conn.changes() > 0 {
+            let id = Value::from(conn.last_insert_rowid());
+            sink.row(&["last_insert_id"], vec![id])?;
+        }
+        return Ok(());
+    }
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
+        let stmt = row.as_ref();
+        let count = stmt.column_count();
+        let mut values = Vec::with_capacity(count);
+        for index in 0..count {
+            let kind = kinds.get(index).copied().unwrap_or(ColumnKind::Plain);
+            values.push(convert(row.get_ref(index).map_err(sqlite_error)?, kind));
+        }
+        with_names(stmt, count, |names| sink.row(names, values))??;
+        if how.first_only {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Calls `f` with the column names, without allocating for up to 16 columns.
+fn with_names<R>(
+    stmt: &rusqlite::Statement<'_>,
+    count: usize,
+    f: impl FnOnce(&[&str]) -> R,
+) -> Result<R> {
+    let name = |index| stmt.column_name(index).map_err(sqlite_error);
+    if count <= 16 {
+        let mut names = [""; 16];
+        for (index, slot) in names.iter_mut().enumerate().take(count) {
+            *slot = name(index)?;
+        }
+        Ok(f(&names[..count]))
+    } else {
+        let names = (0..count).map(name).collect::<Result<Vec<_>>>()?;
+        Ok(f(&names))
+    }
+}
+
+fn script(conn: &Connection, sql: &str, read_only: bool) -> Result<()> {
+    let mut batch = Batch::new(conn, sql);
+    while let Some(mut stmt) = batch.next().map_err(sqlite_error)? {
+        if read_only && !stmt.readonly() {
+            return Err(read_only_error());
+        }
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(sqlite_error)?.is_some() {}
+    }
+    Ok(())
+}
+
+/// How to read a column, from its declared type (SQLite values have no type of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColumnKind {
+    Plain,
+    Bool,
+    Timestamp,
+    Decimal { scale: Option<usize> },
+    Json,
+    Uuid,
+}
+
+impl ColumnKind {
+    fn of(declared: Option<&str>) -> Self {
+        let Some(declared) = declared else {
+            return Self::Plain;
+        };
+        let upper = declared.trim().to_ascii_uppercase();
+        let base = upper.split('(').next().unwrap_or("").trim();
+        match base {
+            "BOOL" | "BOOLEAN" => Self::Bool,
+            "DATETIME"
+            | "TIMESTAMP"
+            | "TIMESTAMPTZ"
+            | "TIMESTAMP WITH TIME ZONE"
+            | "TIMESTAMP WITHOUT TIME ZONE" => Self::Timestamp,
+            "DECIMAL" | "NUMERIC" => Self::Decimal {
+                scale: upper
+                    .split_once(',')
+                    .and_then(|(_, s)| s.trim_end_matches(')').trim().parse().ok()),
+            },
+            "JSON" | "JSONB" => Self::Json,
+            "UUID" => Self::Uuid,
+            _ => Self::Plain,
+        }
+    }
+}
+
+fn convert(value: ValueRef<'_>, kind: ColumnKind) -> Value {
+    match (value, kind) {
+        (ValueRef::Null, _) => Value::Null,
+        (ValueRef::Integer(i), ColumnKind::Bool) => Value::Bool(i != 0),
+        (ValueRef::Integer(i), ColumnKind::Decimal { scale }) => match scale {
+            Some(scale) if scale > 0 => Value::String(format!("{i}.{:0<scale$}", "")),
+            _ => Value::String(i.to_string()),
+        },
+        (ValueRef::Real(f), ColumnKind::Decimal { scale }) => Value::String(match scale {
+            Some(scale) => format!("{f:.scale$}"),
+            None => f.to_string(),
+        }),
+        (ValueRef::Integer(i), ColumnKind::Timestamp) => {
+            match time::OffsetDateTime::from_unix_timestamp(i) {
+                Ok(at) => value::timestamp(at),
+                Err(_) => Value::from(i),
+            }
+        }
+        (ValueRef::Integer(i), _) => Value::from(i),
+        (ValueRef::Real(f), _) => value::float(f),
+        (ValueRef::Text(bytes), kind) => {
+            let text = String::from_utf8_lossy(bytes);
+            match kind {
+                ColumnKind::Timestamp => match value::parse_timestamp(&text) {
+                    Some(at) => value::timestamp(at),
+                    None => Value::String(text.into_owned()),
+                },
+                ColumnKind::Json => {
+                    serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+                }
+                _ => Value::String(text.into_owned()),
+            }
+        }
+        (ValueRef::Blob(bytes), ColumnKind::Uuid) => match uuid::Uuid::from_slice(bytes) {
+            Ok(id) => Value::String(id.hyphenated().to_string()),
+            Err(_) => value::base64(bytes),
+        },
+        (ValueRef::Blob(bytes), _) => value::base64(bytes),
+    }
+}
+
+/// Maps a rusqlite error to the crate's kinds.
+pub(crate) fn sqlite_error(error: rusqlite::Error) -> Error {
+    use rusqlite::ffi;
+    let (kind, constraint) = match &error {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            let constraint = message
+                .as_deref()
+                .and_then(|m| m.split_once("constraint failed: "))
+                .map(|(_, name)| name.trim().to_owned());
+            let kind = match (failure.code, failure.extended_code) {
+                (_, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
+                    ErrorKind::UniqueViolation
+                }
+                (_, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => ErrorKind::ForeignKeyViolation,
+                (_, ffi::SQLITE_CONSTRAINT_NOTNULL) => ErrorKind::NotNullViolation,
+                (_, ffi::SQLITE_CONSTRAINT_CHECK) => ErrorKind::CheckViolation,
+                (ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked, _) => ErrorKind::Unavailable,
+                (ErrorCode::CannotOpen, _) => ErrorKind::Unavailable,
+                (ErrorCode::ReadOnly, _) => ErrorKind::ReadOnly,
+                _ => ErrorKind::Other,
+            };
+            let constraint = constraint.filter(|_| kind.is_constraint_violation());
+            (kind, constraint)
+        }
+        _ => (ErrorKind::Other, None),
+    };
+    Error::new(kind, format!("sqlite: {error}"))
+        .with_constraint(constraint)
+        .with_source(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn urls_name_a_file_or_memory() {
+        assert!(matches!(
+            Target::from_url("sqlite::memory:"),
+            Ok(Target::Memory)
+        ));
+        assert!(matches!(
+            Target::from_url("sqlite://:memory:"),
+            Ok(Target::Memory)
+        ));
+        match Target::from_url("sqlite://data/app.db").unwrap() {
+            Target::File(path) => assert_eq!(path, PathBuf::from("data/app.db")),
+            Target::Memory => panic!("not memory"),
+        }
+        match Target::from_url("sqlite:///var/app.db").unwrap() {
+            Target::File(path) => assert_eq!(path, PathBuf::from("/var/app.db")),
+            Target::Memory => panic!("not memory"),
+        }
+        assert!(Target::from_url("sqlite://").is_err());
+        assert!(Target::from_url("sqlite://x.db?mode=ro").is_err());
+    }
+
+    #[test]
+    fn declared_types_choose_the_conversion() {
+        assert_eq!(ColumnKind::of(Some("boolean")), ColumnKind::Bool);
+        assert_eq!(
+            ColumnKind::of(Some("DECIMAL(10, 2)")),
+            ColumnKind::Decimal { scale: Some(2) }
+        );
+        assert_eq!(
+            ColumnKind::of(Some("NUMERIC")),
+            ColumnKind::Decimal { scale: None }
+        );
+        assert_eq!(ColumnKind::of(Some("timestamp")), ColumnKind::Timestamp);
+        assert_eq!(ColumnKind::of(Some("TEXT")), ColumnKind::Plain);
+        assert_eq!(ColumnKind::of(None), ColumnKind::Plain);
+    }
+
+    #[test]
+    fn values_convert_by_declared_type() {
+        let dec = ColumnKind::Decimal { scale: Some(2) };
+        assert_eq!(convert(ValueRef::Integer(1), ColumnKind::Bool), json!(true));
+        assert_eq!(convert(ValueRef::Integer(12), dec), json!("12.00"));
+        assert_eq!(convert(ValueRef::Real(12.5), dec), json!("12.50"));
+        assert_eq!(
+            convert(ValueRef::Real(0.1), ColumnKind::Decimal { scale: None }),
+            json!("0.1")
+        );
+        assert_eq!(
+            convert(
+                ValueRef::Text(b"2024-05-01 12:30:00"),
+                ColumnKind::Timestamp
+            ),
+            json!("2024-05-01T12:30:00Z")
+        );
+        assert_eq!(
+            convert(ValueRef::Text(b"not a date"), ColumnKind::Timestamp),
+            json!("not a date")
+        );
+        assert_eq!(
+            convert(ValueRef::Integer(0), ColumnKind::Timestamp),
+            json!("1970-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            convert(ValueRef::Text(br#"{"a":[1]}"#), ColumnKind::Json),
+            json!({"a": [1]})
+        );
+        assert_eq!(
+            convert(ValueRef::Blob(&[0xff, 0]), ColumnKind::Plain),
+            json!("/wA=")
+        );
+        assert_eq!(
+            convert(ValueRef::Real(f64::NAN), ColumnKind::Plain),
+            json!("NaN")
+        );
+    }
+}

@@ -1,0 +1,351 @@
+//! A transaction: named queries run by name on one connection, then committed or rolled back.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::database::Shared;
+use crate::error::Result;
+use crate::params::{self, Bind};
+use crate::query::{Query, QueryKind, Rendered};
+use crate::value::{self, Row};
+use crate::{mysql, postgres, sqlite};
+
+/// Whether a transaction may write.
+///
+/// warden opens `Read` transactions for safe HTTP methods (GET, HEAD) and `Write` ones for the
+/// others. A write inside a `Read` transaction fails with
+/// [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly) on every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TxMode {
+    /// Read-only: on SQLite a reader connection and `BEGIN`; `READ ONLY` transactions on the
+    /// servers.
+    Read,
+    /// May write: on SQLite the one writer connection and `BEGIN IMMEDIATE`, so that a
+    /// read-then-write transaction never meets `SQLITE_BUSY` half-way.
+    Write,
+}
+
+/// Receives result rows, one at a time, with the column names.
+pub(crate) trait Sink: Send {
+    fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()>;
+}
+
+impl<F: FnMut(&[&str], Vec<Value>) -> Result<()> + Send> Sink for F {
+    fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()> {
+        self(names, values)
+    }
+}
+
+/// How much of a result to read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fetch {
+    /// Stop after the first row.
+    pub(crate) first_only: bool,
+    /// A `<!` insert that returns no rows gives its new row's id instead (SQLite, MySQL).
+    pub(crate) last_insert_id: bool,
+}
+
+pub(crate) enum Conn {
+    Sqlite(sqlite::SqliteTx),
+    Postgres(postgres::PgTx),
+    MySql(mysql::MySqlTx),
+}
+
+/// A database transaction, owning its connection.
+///
+/// Queries are called by name with named parameters: any `Serialize` value whose fields (or
+/// keys) are the parameters' names — a struct, a map, `serde_json::json!({...})` — or `&()`
+/// when the query has none. `:u.login` reads field `login` of parameter `u`.
+///
+/// Calling a method that does not fit the query's suffix is an
+/// [`ErrorKind::WrongKind`](crate::ErrorKind::WrongKind) error:
+///
+/// | method                   | suffixes                       |
+/// |--------------------------|--------------------------------|
+/// | `rows`, `rows_as`        | none, `<!`                     |
+/// | `one`, `one_as`          | `^`, `<!`                      |
+/// | `scalar`, `scalar_as`    | `$`, `<!`                      |
+/// | `execute`                | `!`                            |
+/// | `execute_many`           | `*!`                           |
+/// | `script`                 | `#`                            |
+///
+/// Dropping a transaction without [`commit`](Transaction::commit) rolls it back.
+///
+/// After an error, PostgreSQL refuses further statements in the transaction until it is rolled
+/// back; SQLite and MySQL carry on. Either way, warden rolls back a request that failed.
+pub struct Transaction {
+    db: Arc<Shared>,
+    conn: Conn,
+}
+
+const ROWS: &[QueryKind] = &[QueryKind::Rows, QueryKind::Returning];
+const ONE: &[QueryKind] = &[QueryKind::One, QueryKind::Returning];
+const SCALAR: &[QueryKind] = &[QueryKind::Value, QueryKind::Returning];
+
+impl Transaction {
+    pub(crate) fn new(db: Arc<Shared>, conn: Conn) -> Self {
+        Self { db, conn }
+    }
+
+    /// Runs a row-returning query, feeding `sink`.
+    async fn fetch<P, S>(
+        &mut self,
+        method: &str,
+        allowed: &[QueryKind],
+        name: &str,
+        params: &P,
+        first_only: bool,
+        sink: &mut S,
+    ) -> Result<()>
+    where
+        P: Serialize + ?Sized,
+        S: Sink,
+    {
+        let (query, rendered) = self.db.queries.prepared(name)?;
+        query.expect_kind(method, allowed)?;
+        let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
+        let fetch = Fetch {
+            first_only,
+            last_insert_id: query.kind() == QueryKind::Returning,
+        };
+        let result = match &mut self.conn {
+            Conn::Sqlite(tx) => {
+                tx.fetch(rendered, binds, fetch, query.is_slow(), sink)
+                    .await
+            }
+            Conn::Postgres(tx) => postgres::fetch(tx, rendered, &binds, fetch, sink).await,
+            Conn::MySql(tx) => mysql::fetch(tx, rendered, &binds, fetch, sink).await,
+        };
+        result.map_err(|e| e.in_query(name))
+    }
+
+    /// All rows of a query without suffix (or `<!`), as JSON objects.
+    ///
+    /// # Errors
+    /// [`ErrorKind`](crate::ErrorKind)s: `UnknownQuery`, `WrongKind`, `MissingParameter`,
+    /// `InvalidParameter`, `Decode`, and whatever the database says.
+    pub async fn rows<P: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        params: &P,
+    ) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        let mut sink = |names: &[&str], values| {
+            rows.push(value::to_map(names, values));
+            Ok(())
+        };
+        self.fetch("rows", ROWS, name, params, false, &mut sink)
+            .await?;
+        Ok(rows)
+    }
+
+    /// All rows of a query without suffix (or `<!`), each as a `T` (see
+    /// [`one_as`](Transaction::one_as) for how rows become `T`s).
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn rows_as<T, P>(&mut self, name: &str, params: &P) -> Result<Vec<T>>
+    where
+        T: DeserializeOwned + Send,
+        P: Serialize + ?Sized,
+    {
+        let mut rows = Vec::new();
+        let mut sink = |names: &[&str], values| {
+            rows.push(value::to_typed(names, values)?);
+            Ok(())
+        };
+        self.fetch("rows_as", ROWS, name, params, false, &mut sink)
+            .await?;
+        Ok(rows)
+    }
+
+    /// The first row of a `^` (or `<!`) query as a JSON object, `None` when there is none.
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn one<P: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        params: &P,
+    ) -> Result<Option<Row>> {
+        let mut row = None;
+        let mut sink = |names: &[&str], values| {
+            row = Some(value::to_map(names, values));
+            Ok(())
+        };
+        self.fetch("one", ONE, name, params, true, &mut sink)
+            .await?;
+        Ok(row)
+    }
+
+    /// The first row of a `^` (or `<!`) query as a `T`, `None` when there is none.
+    ///
+    /// A struct or map reads the columns by name, a tuple or `Vec` by position, and any other
+    /// type the row's only column.
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn one_as<T, P>(&mut self, name: &str, params: &P) -> Result<Option<T>>
+    where
+        T: DeserializeOwned + Send,
+        P: Serialize + ?Sized,
+    {
+        let mut row = None;
+        let mut sink = |names: &[&str], values| {
+            row = Some(value::to_typed(names, values)?);
+            Ok(())
+        };
+        self.fetch("one_as", ONE, name, params, true, &mut sink)
+            .await?;
+        Ok(row)
+    }
+
+    /// The first column of the first row of a `$` (or `<!`) query; `null` when there is no row.
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn scalar<P: Serialize + ?Sized>(&mut self, name: &str, params: &P) -> Result<Value> {
+        let mut scalar = Value::Null;
+        let mut sink = |_: &[&str], values: Vec<Value>| {
+            scalar = values.into_iter().next().unwrap_or(Value::Null);
+            Ok(())
+        };
+        self.fetch("scalar", SCALAR, name, params, true, &mut sink)
+            .await?;
+        Ok(scalar)
+    }
+
+    /// The first column of the first row of a `$` (or `<!`) query as a `T`; no row reads as
+    /// `null`, so use an `Option<T>` when there may be none.
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn scalar_as<T, P>(&mut self, name: &str, params: &P) -> Result<T>
+    where
+        T: DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
+        let scalar = self.scalar(name, params).await?;
+        value::value_to_typed(scalar).map_err(|e| e.in_query(name))
+    }
+
+    /// Runs a `!` statement; returns the number of rows it changed (matched rows on MySQL too).
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn execute<P: Serialize + ?Sized>(&mut self, name: &str, params: &P) -> Result<u64> {
+        let (query, rendered) = self.db.queries.prepared(name)?;
+        query.expect_kind("execute", &[QueryKind::Execute])?;
+        let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
+        execute(&mut self.conn, query, rendered, vec![binds])
+            .await
+            .map_err(|e| e.in_query(name))
+    }
+
+    /// Runs a `*!` statement once per parameter set; returns the total of changed rows.
+    ///
+    /// ```no_run
+    /// # async fn example(tx: &mut warden_sql::Transaction) -> warden_sql::Result<()> {
+    /// use serde_json::json;
+    /// let added = tx
+    ///     .execute_many("add_stuff", &[json!({"stuff": "Chair"}), json!({"stuff": "Desk"})])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows); nothing runs if a parameter set is missing a parameter.
+    pub async fn execute_many<I>(&mut self, name: &str, sets: I) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let (query, rendered) = self.db.queries.prepared(name)?;
+        query.expect_kind("execute_many", &[QueryKind::ExecuteMany])?;
+        let binds = sets
+            .into_iter()
+            .map(|set| params::collect(&set, query.param_names()))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.in_query(name))?;
+        execute(&mut self.conn, query, rendered, binds)
+            .await
+            .map_err(|e| e.in_query(name))
+    }
+
+    /// Runs a `#` script (several statements, no parameters).
+    ///
+    /// On MySQL, DDL statements commit implicitly: a script of `CREATE TABLE`s is not undone by
+    /// a rollback there.
+    ///
+    /// # Errors
+    /// As [`rows`](Transaction::rows).
+    pub async fn script(&mut self, name: &str) -> Result<()> {
+        let (query, rendered) = self.db.queries.prepared(name)?;
+        query.expect_kind("script", &[QueryKind::Script])?;
+        let result = match &mut self.conn {
+            Conn::Sqlite(tx) => tx.script(&rendered.sql, query.is_slow()).await,
+            Conn::Postgres(tx) => postgres::script(tx, &rendered.sql).await,
+            Conn::MySql(tx) => mysql::script(tx, &rendered.sql).await,
+        };
+        result.map_err(|e| e.in_query(name))
+    }
+
+    /// Commits the transaction.
+    ///
+    /// # Errors
+    /// A failed commit (a deferred constraint, a serialisation failure, a lost connection)
+    /// leaves nothing written; its kind says why.
+    pub async fn commit(self) -> Result<()> {
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit(),
+            Conn::Postgres(tx) => postgres::commit(tx).await,
+            Conn::MySql(tx) => mysql::commit(tx).await,
+        }
+    }
+
+    /// Rolls the transaction back (dropping it does the same).
+    ///
+    /// # Errors
+    /// When the database cannot be told; nothing is written either way.
+    pub async fn rollback(self) -> Result<()> {
+        match self.conn {
+            Conn::Sqlite(tx) => tx.rollback(),
+            Conn::Postgres(tx) => postgres::rollback(tx).await,
+            Conn::MySql(tx) => mysql::rollback(tx).await,
+        }
+    }
+
+    /// The backend this transaction runs on.
+    #[must_use]
+    pub fn backend(&self) -> crate::Backend {
+        match self.conn {
+            Conn::Sqlite(_) => crate::Backend::Sqlite,
+            Conn::Postgres(_) => crate::Backend::Postgres,
+            Conn::MySql(_) => crate::Backend::MySql,
+        }
+    }
+}
+
+async fn execute(
+    conn: &mut Conn,
+    query: &Query,
+    rendered: &Rendered,
+    binds: Vec<Vec<Bind>>,
+) -> Result<u64> {
+    match conn {
+        Conn::Sqlite(tx) => tx.execute(rendered, binds, query.is_slow()).await,
+        Conn::Postgres(tx) => postgres::execute(tx, rendered, &binds).await,
+        Conn::MySql(tx) => mysql::execute(tx, rendered, &binds).await,
+    }
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
+    }
+}
