@@ -1,0 +1,322 @@
+//! Authentication: finding a request's credentials for the schemes its route accepts and
+//! verifying them.
+//!
+//! An unknown user and a wrong password get the same answer after the same work (the unknown
+//! user is verified against a dummy hash). A verified password is remembered for the cache TTL
+//! under a keyed tag, so that repeated Basic requests do not pay the hash; the entry only counts
+//! while the directory still gives the same stored hash.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, KeyInit, Mac};
+use http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::cache::TtlCache;
+use crate::clock::SharedClock;
+use crate::directory::{CachedDirectory, UserRecord};
+use crate::error::{Error, Result};
+use crate::params::RequestParams;
+use crate::password::Passwords;
+use crate::scheme::{Scheme, Schemes};
+use crate::settings::{AuthSettings, TokenCarrier};
+use crate::token::CompactTokens;
+use crate::user::CurrentUser;
+
+/// A password that was verified against a stored hash.
+#[derive(Clone)]
+pub(crate) struct Verified {
+    hash: Arc<str>,
+    tag: [u8; 32],
+}
+
+/// The application-wide authentication service.
+pub(crate) struct Authenticator {
+    pub(crate) realm: Arc<str>,
+    pub(crate) user_param: String,
+    pub(crate) pass_param: String,
+    pub(crate) params_in_query: bool,
+    pub(crate) carrier: TokenCarrier,
+    pub(crate) directory: CachedDirectory,
+    pub(crate) passwords: Passwords,
+    pub(crate) tokens: CompactTokens,
+    pub(crate) max_body_bytes: usize,
+    verified: TtlCache<String, Verified>,
+    tag_key: Hmac<Sha256>,
+}
+
+/// Credentials found in a request, not yet verified.
+enum Found<'a> {
+    None,
+    Password(Scheme, Cow<'a, str>, Cow<'a, str>),
+    Token(&'a str),
+}
+
+impl Authenticator {
+    pub(crate) fn new(
+        realm: Arc<str>,
+        auth: &AuthSettings,
+        directory: CachedDirectory,
+        passwords: Passwords,
+        tokens: CompactTokens,
+        max_body_bytes: usize,
+        clock: SharedClock,
+    ) -> Result<Self> {
+        let verified = TtlCache::new(auth.cache_capacity, auth.cache_ttl, clock);
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+        let tag_key = Hmac::<Sha256>::new_from_slice(&key)
+            .map_err(|e| Error::internal(format!("bad key: {e}")))?;
+        Ok(Self {
+            realm,
+            user_param: auth.user_param.clone(),
+            pass_param: auth.pass_param.clone(),
+            params_in_query: auth.params_in_query,
+            carrier: auth.token_carrier.clone(),
+            directory,
+            passwords,
+            tokens,
+            max_body_bytes,
+            verified,
+            tag_key,
+        })
+    }
+
+    /// The challenge header value for a set of schemes, if any scheme has one.
+    pub(crate) fn challenge(&self, schemes: Schemes) -> Option<HeaderValue> {
+        let mut parts = Vec::new();
+        if schemes.contains(Scheme::Basic) {
+            parts.push(format!("Basic realm=\"{}\"", self.realm));
+        }
+        if schemes.contains(Scheme::Token) && self.carrier == TokenCarrier::Bearer {
+            parts.push(format!("Bearer realm=\"{}\"", self.realm));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        HeaderValue::from_str(&parts.join(", ")).ok()
+    }
+
+    /// Authenticates a request with the accepted schemes: `Ok(None)` when it carries no
+    /// credentials for them, a 401 (without challenge) when its credentials are refused.
+    pub(crate) async fn authenticate(
+        &self,
+        parts: &Parts,
+        params: Option<&RequestParams>,
+        schemes: Schemes,
+    ) -> Result<Option<CurrentUser>> {
+        match self.find(&parts.headers, params, schemes)? {
+            Found::None => Ok(None),
+            Found::Token(token) => match self.tokens.verify(token) {
+                Ok(login) => Ok(Some(CurrentUser::new(login, Scheme::Token))),
+                Err(e) => Err(Error::unauthorized(e.message())),
+            },
+            Found::Password(scheme, login, password) => self
+                .verify_password(&login, &password)
+                .await
+                .map(|record| Some(CurrentUser::with_record(record, scheme))),
+        }
+    }
+
+    fn find<'a>(
+        &self,
+        headers: &'a HeaderMap,
+        params: Option<&'a RequestParams>,
+        schemes: Schemes,
+    ) -> Result<Found<'a>> {
+        if let Some(value) = headers.get(AUTHORIZATION) {
+            let value = value
+                .to_str()
+                .map_err(|_| Error::unauthorized("malformed Authorization header"))?;
+            let (kind, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+            let rest = rest.trim();
+            if kind.eq_ignore_ascii_case("basic") {
+                if !schemes.contains(Scheme::Basic) {
+                    return Err(Error::unauthorized(
+                        "basic authentication is not accepted here",
+                    ));
+                }
+                let (login, password) = decode_basic(rest)?;
+                return Ok(Found::Password(
+                    Scheme::Basic,
+                    Cow::Owned(login),
+                    Cow::Owned(password),
+                ));
+            }
+            if kind.eq_ignore_ascii_case("bearer") {
+                if !(schemes.contains(Scheme::Token) && self.carrier == TokenCarrier::Bearer) {
+                    return Err(Error::unauthorized("bearer tokens are not accepted here"));
+                }
+                return Ok(Found::Token(rest));
+            }
+            return Err(Error::unauthorized("unsupported authorization scheme"));
+        }
+        if schemes.contains(Scheme::Token)
+            && let Some(token) = self.carried_token(headers)?
+        {
+            return Ok(Found::Token(token));
+        }
+        if schemes.contains(Scheme::Param)
+            && let Some(params) = params
+            && let Some(login) = params.credential(&self.user_param, self.params_in_query)
+        {
+            let password = params
+                .credential(&self.pass_param, self.params_in_query)
+                .ok_or_else(|| {
+                    Error::unauthorized(format!("parameter \"{}\" is missing", self.pass_param))
+                })?;
+            return Ok(Found::Password(
+                Scheme::Param,
+                Cow::Borrowed(login),
+                Cow::Borrowed(password),
+            ));
+        }
+        Ok(Found::None)
+    }
+
+    fn carried_token<'a>(&self, headers: &'a HeaderMap) -> Result<Option<&'a str>> {
+        match &self.carrier {
+            TokenCarrier::Bearer => Ok(None),
+            TokenCarrier::Header(name) => headers
+                .get(name.as_str())
+                .map(|v| {
+                    v.to_str()
+                        .map(str::trim)
+                        .map_err(|_| Error::unauthorized("malformed token header"))
+                })
+                .transpose(),
+            TokenCarrier::Cookie(name) => Ok(cookie(headers, name)),
+        }
+    }
+
+    /// Checks a login and password; the same 401 for an unknown user and a wrong password.
+    pub(crate) async fn verify_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Arc<UserRecord>> {
+        let record = if login.is_empty() {
+            None
+        } else {
+            self.directory.lookup(login).await?
+        };
+        let Some((record, hash)) = record.and_then(|r| {
+            let hash: Arc<str> = Arc::from(r.password_hash.as_deref()?);
+            Some((r, hash))
+        }) else {
+            self.passwords.verify_dummy(password).await?;
+            return Err(invalid_credentials());
+        };
+        let tag = self.tag(login, password);
+        if let Some(seen) = self.verified.get(login) {
+            let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
+            let same_password = seen.tag.ct_eq(&tag);
+            if bool::from(same_hash & same_password) {
+                return Ok(record);
+            }
+        }
+        if !self.passwords.verify(password, &hash).await? {
+            return Err(invalid_credentials());
+        }
+        self.verified.insert(
+            login.to_owned(),
+            Verified {
+                hash: Arc::clone(&hash),
+                tag,
+            },
+        );
+        if self.passwords.needs_rehash(&hash) {
+            self.upgrade(login, password);
+        }
+        Ok(record)
+    }
+
+    /// Replaces an outdated hash in the background, without delaying the login.
+    fn upgrade(&self, login: &str, password: &str) {
+        let passwords = self.passwords.clone();
+        let directory = Arc::clone(self.directory.inner());
+        let (login, password) = (login.to_owned(), password.to_owned());
+        tokio::spawn(async move {
+            let outcome = match passwords.hash(&password).await {
+                Ok(hash) => directory.update_hash(&login, &hash).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => tracing::info!(user = %login, "upgraded the password hash"),
+                Err(e) => tracing::warn!(user = %login, error = %e, "password hash upgrade failed"),
+            }
+        });
+    }
+
+    /// Forgets what is cached about a user (after a password change or a removal).
+    pub(crate) fn forget(&self, login: &str) {
+        self.directory.forget(login);
+        self.verified.invalidate(login);
+    }
+
+    pub(crate) async fn in_group(&self, user: &CurrentUser, group: &str) -> Result<bool> {
+        if let Some(record) = user.record() {
+            return Ok(record.in_group(group));
+        }
+        Ok(self
+            .directory
+            .lookup(user.login())
+            .await?
+            .is_some_and(|r| r.in_group(group)))
+    }
+
+    fn tag(&self, login: &str, password: &str) -> [u8; 32] {
+        let mut mac = self.tag_key.clone();
+        mac.update(login.as_bytes());
+        mac.update(&[0]);
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+fn invalid_credentials() -> Error {
+    Error::unauthorized("invalid credentials")
+}
+
+/// Longest Basic credentials accepted (base64 text); longer ones are refused unread.
+const MAX_BASIC_LEN: usize = 4096;
+
+/// `base64(login:password)`, split on the first colon: passwords may contain colons.
+fn decode_basic(encoded: &str) -> Result<(String, String)> {
+    let malformed = || Error::unauthorized("malformed basic credentials");
+    if encoded.len() > MAX_BASIC_LEN {
+        return Err(malformed());
+    }
+    let decoded = BASE64.decode(encoded).map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (login, password) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok((login.to_owned(), password.to_owned()))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"'))
+}
+
+/// Adds the route's challenge to a 401.
+pub(crate) fn challenge(error: Error, challenge: Option<&HeaderValue>) -> Error {
+    match challenge {
+        Some(value) if error.status() == http::StatusCode::UNAUTHORIZED => {
+            error.with_header(WWW_AUTHENTICATE, value.clone())
+        }
+        _ => error,
+    }
+}

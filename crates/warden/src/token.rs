@@ -1,0 +1,314 @@
+//! Compact signed tokens: `realm:login:expiry:signature`, as FlaskSimpleAuth makes them, with
+//! the full HMAC-SHA256 tag.
+//!
+//! The expiry is `YYYYMMDDHHMMSS` in UTC; the signature is the lowercase hex HMAC-SHA256, keyed
+//! by the application secret, of `realm:login:expiry`. Logins containing `:` cannot get one.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::HeaderValue;
+use http::header::{CACHE_CONTROL, PRAGMA, SET_COOKIE};
+use http::request::Parts;
+
+use crate::authn::Authenticator;
+use crate::clock::SharedClock;
+use crate::context::RouteContext;
+use crate::error::{Error, Result};
+use crate::settings::TokenCarrier;
+use crate::user::CurrentUser;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Longest token accepted; anything longer is refused before any work.
+const MAX_TOKEN_LEN: usize = 1024;
+const EXPIRY_LEN: usize = 14;
+const SIGNATURE_LEN: usize = 64;
+
+/// Why a token was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenError {
+    /// Malformed, wrong realm, or bad signature.
+    Invalid,
+    /// Well signed but past its expiry.
+    Expired,
+}
+
+impl TokenError {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            TokenError::Invalid => "invalid token",
+            TokenError::Expired => "expired token",
+        }
+    }
+}
+
+/// Mints and verifies compact tokens.
+pub(crate) struct CompactTokens {
+    realm: Arc<str>,
+    mac: HmacSha256,
+    pub(crate) lifetime: Duration,
+    clock: SharedClock,
+}
+
+impl CompactTokens {
+    pub(crate) fn new(
+        realm: Arc<str>,
+        secret: &[u8],
+        lifetime: Duration,
+        clock: SharedClock,
+    ) -> Result<Self> {
+        let mac = HmacSha256::new_from_slice(secret)
+            .map_err(|e| Error::internal(format!("invalid token secret: {e}")))?;
+        Ok(Self {
+            realm,
+            mac,
+            lifetime,
+            clock,
+        })
+    }
+
+    /// A token for `login`, valid for the configured lifetime, with its expiry.
+    pub(crate) fn mint(&self, login: &str) -> Result<(String, SystemTime)> {
+        if login.is_empty() || login.contains(':') || login.chars().any(char::is_control) {
+            return Err(Error::bad_request(
+                "this login cannot be carried in a token (it contains ':' or control characters)",
+            ));
+        }
+        let expires = self.clock.now() + self.lifetime;
+        let expiry = format_expiry(expires)?;
+        let mut token = format!("{}:{login}:{expiry}", self.realm);
+        let signature = self.sign(&token);
+        token.push(':');
+        token.push_str(&signature);
+        Ok((token, expires))
+    }
+
+    /// The login a valid token names.
+    pub(crate) fn verify<'t>(&self, token: &'t str) -> Result<&'t str, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Invalid);
+        }
+        let (signed, signature) = token.rsplit_once(':').ok_or(TokenError::Invalid)?;
+        let (rest, expiry) = signed.rsplit_once(':').ok_or(TokenError::Invalid)?;
+        let (realm, login) = rest.split_once(':').ok_or(TokenError::Invalid)?;
+        if realm != &*self.realm
+            || login.is_empty()
+            || login.contains(':')
+            || expiry.len() != EXPIRY_LEN
+            || !expiry.bytes().all(|b| b.is_ascii_digit())
+            || signature.len() != SIGNATURE_LEN
+        {
+            return Err(TokenError::Invalid);
+        }
+        let expected = self.sign(signed);
+        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+            return Err(TokenError::Invalid);
+        }
+        // Same width, all digits: the text order is the time order.
+        let now = format_expiry(self.clock.now()).map_err(|_| TokenError::Invalid)?;
+        if expiry <= now.as_str() {
+            return Err(TokenError::Expired);
+        }
+        Ok(login)
+    }
+
+    fn sign(&self, data: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(data.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+fn format_expiry(at: SystemTime) -> Result<String> {
+    OffsetDateTime::from(at)
+        .format(format_description!(
+            "[year][month][day][hour][minute][second]"
+        ))
+        .map_err(|e| Error::internal(format!("cannot format token expiry: {e}")))
+}
+
+/// Lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// Mints compact tokens for users: the seed's `app.create_token(user)`. An extractor in
+/// handlers; also [`App::tokens`](crate::App::tokens) outside requests.
+///
+/// ```
+/// use warden::{CurrentUser, IssuedToken, Result, Tokens};
+///
+/// // GET /login, Basic only: a token for the authenticated user.
+/// async fn login(user: CurrentUser, tokens: Tokens) -> Result<IssuedToken> {
+///     tokens.mint(&user)
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Tokens(Arc<Authenticator>);
+
+impl Tokens {
+    pub(crate) fn new(auth: Arc<Authenticator>) -> Self {
+        Self(auth)
+    }
+
+    /// A token for the user, valid for the configured lifetime.
+    pub fn mint(&self, user: &CurrentUser) -> Result<IssuedToken> {
+        self.mint_for(user.login())
+    }
+
+    /// A token for a login (400 if the login contains `:`).
+    pub fn mint_for(&self, login: &str) -> Result<IssuedToken> {
+        let (token, expires) = self.0.tokens.mint(login)?;
+        let cookie = match &self.0.carrier {
+            TokenCarrier::Cookie(name) => Some(name.clone()),
+            _ => None,
+        };
+        Ok(IssuedToken {
+            token,
+            expires,
+            lifetime: self.0.tokens.lifetime,
+            cookie,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Tokens {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        Ok(Tokens(Arc::clone(RouteContext::of(parts)?.auth())))
+    }
+}
+
+/// A freshly minted token. As a response it is a JSON string with `Cache-Control: no-store`,
+/// and, when tokens travel in a cookie, also sets that cookie (`HttpOnly; Secure;
+/// SameSite=Strict`).
+#[derive(Clone)]
+pub struct IssuedToken {
+    token: String,
+    expires: SystemTime,
+    lifetime: Duration,
+    cookie: Option<String>,
+}
+
+impl IssuedToken {
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.token
+    }
+
+    /// When it expires.
+    pub fn expires(&self) -> SystemTime {
+        self.expires
+    }
+
+    /// The token, owned.
+    pub fn into_string(self) -> String {
+        self.token
+    }
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"[redacted]")
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+impl IntoResponse for IssuedToken {
+    fn into_response(self) -> Response {
+        let mut response = axum::Json(&self.token).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(name) = &self.cookie {
+            let cookie = format!(
+                "{name}={}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+                self.token,
+                self.lifetime.as_secs()
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                headers.append(SET_COOKIE, value);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn tokens(clock: &ManualClock) -> CompactTokens {
+        CompactTokens::new(
+            "stuff".into(),
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(3600),
+            Arc::new(clock.clone()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn minted_tokens_verify_until_they_expire() {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_722_620_184));
+        let tokens = tokens(&clock);
+        let (token, _) = tokens.mint("moe").unwrap();
+        assert!(token.starts_with("stuff:moe:20240802183624:"), "{token}");
+        assert_eq!(token.rsplit(':').next().unwrap().len(), 64);
+        assert_eq!(tokens.verify(&token), Ok("moe"));
+        clock.advance(Duration::from_secs(3599));
+        assert_eq!(tokens.verify(&token), Ok("moe"));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(tokens.verify(&token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn tampered_and_malformed_tokens_are_invalid() {
+        let clock = ManualClock::starting_now();
+        let tokens = tokens(&clock);
+        let (token, _) = tokens.mint("moe").unwrap();
+        let later = token.replacen(":20", ":30", 1);
+        let other = token.replacen(":moe:", ":calvin:", 1);
+        let realm = token.replacen("stuff:", "other:", 1);
+        let upper = token.to_uppercase().replacen("STUFF:MOE", "stuff:moe", 1);
+        for bad in [
+            "",
+            ":::",
+            "stuff:moe",
+            "stuff:moe:20380119031407:",
+            later.as_str(),
+            other.as_str(),
+            realm.as_str(),
+            upper.as_str(),
+            &token[..token.len() - 1],
+        ] {
+            assert_eq!(tokens.verify(bad), Err(TokenError::Invalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn logins_with_colons_get_no_token() {
+        let tokens = tokens(&ManualClock::starting_now());
+        assert!(tokens.mint("a:b").is_err());
+        assert!(tokens.mint("").is_err());
+    }
+}

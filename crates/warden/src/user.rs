@@ -1,0 +1,129 @@
+//! The authenticated user, as handlers receive it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use serde::{Serialize, Serializer};
+
+use crate::context::RouteContext;
+use crate::directory::UserRecord;
+use crate::error::{Error, Result};
+use crate::scheme::Scheme;
+
+/// The user a request is authenticated as.
+///
+/// As an extractor it is available on every route that requires authentication; on an `Open`
+/// route, `CurrentUser` authenticates on demand (401 without valid credentials) and
+/// `Option<CurrentUser>` gives `None` when the request carries no credentials at all, but still
+/// 401 when it carries invalid ones. It serializes and displays as the login.
+///
+/// ```
+/// use warden::{CurrentUser, Scheme};
+/// # use axum::Json;
+/// async fn whoami(user: CurrentUser) -> Json<String> {
+///     Json(user.login().to_owned())
+/// }
+/// async fn version(user: Option<CurrentUser>) -> Json<serde_json::Value> {
+///     Json(serde_json::json!({ "user": user }))
+/// }
+/// let user = CurrentUser::new("calvin", Scheme::Basic);
+/// assert_eq!(user.to_string(), "calvin");
+/// assert_eq!(serde_json::to_string(&user).unwrap(), "\"calvin\"");
+/// ```
+#[derive(Clone)]
+pub struct CurrentUser(Arc<Identity>);
+
+struct Identity {
+    login: Box<str>,
+    scheme: Scheme,
+    record: Option<Arc<UserRecord>>,
+}
+
+impl CurrentUser {
+    /// A user authenticated by `scheme` (for tests and custom authentication).
+    pub fn new(login: impl Into<Box<str>>, scheme: Scheme) -> Self {
+        Self(Arc::new(Identity {
+            login: login.into(),
+            scheme,
+            record: None,
+        }))
+    }
+
+    pub(crate) fn with_record(record: Arc<UserRecord>, scheme: Scheme) -> Self {
+        Self(Arc::new(Identity {
+            login: record.login.as_str().into(),
+            scheme,
+            record: Some(record),
+        }))
+    }
+
+    /// The login.
+    pub fn login(&self) -> &str {
+        &self.0.login
+    }
+
+    /// How the user authenticated.
+    pub fn scheme(&self) -> Scheme {
+        self.0.scheme
+    }
+
+    /// The directory record, when authentication read it (password schemes).
+    pub(crate) fn record(&self) -> Option<&UserRecord> {
+        self.0.record.as_deref()
+    }
+}
+
+impl fmt::Display for CurrentUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.login())
+    }
+}
+
+impl fmt::Debug for CurrentUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentUser")
+            .field("login", &self.login())
+            .field("scheme", &self.scheme())
+            .finish()
+    }
+}
+
+impl Serialize for CurrentUser {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.login())
+    }
+}
+
+impl PartialEq for CurrentUser {
+    fn eq(&self, other: &Self) -> bool {
+        self.login() == other.login() && self.scheme() == other.scheme()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let context = RouteContext::of(parts)?;
+        match context.authenticate(parts).await? {
+            Some(user) => Ok(user),
+            None => Err(context.unauthorized("authentication required")),
+        }
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(Some(user.clone()));
+        }
+        RouteContext::of(parts)?.authenticate(parts).await
+    }
+}

@@ -1,0 +1,108 @@
+//! Shared fixtures: a fast counting hasher, the seed's users, settings, raw requests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, Request};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use warden::password::PasswordHasher;
+use warden::{MemoryDirectory, Secret, Settings, UserRecord};
+
+/// A hasher that stores `plain$PASSWORD` and counts verifications: fast, and it shows whether
+/// a request paid for a password check.
+#[derive(Clone, Default)]
+pub(crate) struct CountingHasher {
+    pub(crate) verifications: Arc<AtomicUsize>,
+}
+
+impl CountingHasher {
+    pub(crate) fn count(&self) -> usize {
+        self.verifications.load(Ordering::SeqCst)
+    }
+}
+
+impl PasswordHasher for CountingHasher {
+    fn hash(&self, password: &str) -> warden::Result<String> {
+        Ok(format!("plain${password}"))
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        hash.strip_prefix("plain$") == Some(password)
+    }
+
+    fn needs_rehash(&self, _hash: &str) -> bool {
+        false
+    }
+}
+
+/// The seed's users: calvin (ADMIN), hobbes, susie; passwords hobbes, susie, derkins.
+pub(crate) fn users() -> MemoryDirectory {
+    let users = MemoryDirectory::new().declare_group("ADMIN");
+    users.insert(UserRecord::new("calvin", "plain$hobbes").group("ADMIN"));
+    users.insert(UserRecord::new("hobbes", "plain$susie"));
+    users.insert(UserRecord::new("susie", "plain$derkins"));
+    users
+}
+
+pub(crate) const SECRET: &str = "test secret: 0123456789abcdef0123456789abcdef";
+
+pub(crate) fn settings() -> Settings {
+    Settings {
+        name: "stuff".to_owned(),
+        secret: Some(Secret::new(SECRET)),
+        ..Settings::default()
+    }
+}
+
+/// A raw answer, for tests that look at exact bytes and headers.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Reply {
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub(crate) fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message in {}", self.json()))
+            .to_owned()
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+/// Sends a request through the router in-process.
+pub(crate) async fn call(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+pub(crate) fn request(method: &str, uri: &str) -> http::request::Builder {
+    Request::builder().method(method).uri(uri)
+}
+
+pub(crate) fn basic(login: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+    )
+}

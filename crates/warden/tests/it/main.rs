@@ -1,0 +1,12 @@
+//! warden's integration tests, through the public API, in one binary.
+
+mod authz;
+mod build;
+mod common;
+mod errors;
+mod logs;
+mod params;
+mod passwords;
+mod schemes;
+mod serve;
+mod tokens;

@@ -1,0 +1,409 @@
+//! Authentication schemes: HTTP Basic, login/password parameters, tokens in each carrier,
+//! per-route scheme restrictions and their challenges, and the credential cache.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use warden::clock::ManualClock;
+use warden::{
+    App, Auth, AuthSettings, CurrentUser, IssuedToken, Open, Result, Routes, Scheme, Settings,
+    TokenCarrier, Tokens, UserRecord, get, post,
+};
+
+use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+
+async fn whoami(user: CurrentUser) -> String {
+    user.login().to_owned()
+}
+
+async fn maybe(user: Option<CurrentUser>) -> axum::Json<Option<CurrentUser>> {
+    axum::Json(user)
+}
+
+async fn login(user: CurrentUser, tokens: Tokens) -> Result<IssuedToken> {
+    tokens.mint(&user)
+}
+
+struct Fixture {
+    router: Router,
+    hasher: CountingHasher,
+    users: warden::MemoryDirectory,
+    clock: ManualClock,
+    app: App,
+}
+
+fn fixture_with(settings: Settings) -> Fixture {
+    let hasher = CountingHasher::default();
+    let users = users();
+    let clock = ManualClock::starting_now();
+    let app = App::builder(settings)
+        .directory(users.clone())
+        .hasher(hasher.clone())
+        .clock(clock.clone())
+        .routes(
+            Routes::new()
+                .route("/whoami", get(Auth, whoami).post(Auth, whoami))
+                .route("/maybe", post(Open, maybe))
+                .route("/login", get(Auth.schemes([Scheme::Basic]), login))
+                .route("/qui-suis-je", get(Auth.schemes([Scheme::Token]), whoami)),
+        )
+        .build()
+        .unwrap();
+    Fixture {
+        router: app.router(),
+        hasher,
+        users,
+        clock,
+        app,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(settings())
+}
+
+async fn send(router: &Router, method: &str, uri: &str, auth: Option<&str>) -> Reply {
+    let mut req = request(method, uri);
+    if let Some(auth) = auth {
+        req = req.header("authorization", auth);
+    }
+    call(router, req.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn basic_authenticates_and_passwords_may_contain_colons() {
+    let f = fixture();
+    f.users.insert(UserRecord::new("moe", "plain$se:cr:et"));
+    let reply = send(&f.router, "GET", "/whoami", Some(&basic("moe", "se:cr:et"))).await;
+    assert_eq!((reply.status, &reply.body[..]), (200, &b"moe"[..]));
+    let lower = basic("calvin", "hobbes").replacen("Basic", "basic", 1);
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&lower)).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn basic_with_unknown_user_is_401_like_wrong_password() {
+    let f = fixture();
+    let unknown = send(
+        &f.router,
+        "GET",
+        "/whoami",
+        Some(&basic("hacker", "secret")),
+    )
+    .await;
+    let after_unknown = f.hasher.count();
+    let wrong = send(
+        &f.router,
+        "GET",
+        "/whoami",
+        Some(&basic("hobbes", "pas-le-bon")),
+    )
+    .await;
+    let after_wrong = f.hasher.count();
+    assert_eq!(unknown.status, 401);
+    assert_eq!(unknown.status, wrong.status);
+    assert_eq!(unknown.body, wrong.body);
+    assert_eq!(unknown.error(), "invalid credentials");
+    let visible = |r: &Reply| {
+        let mut h: Vec<(String, String)> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| *n != "x-request-id")
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(visible(&unknown), visible(&wrong));
+    // The same work: one password verification each (the unknown user against a dummy hash).
+    assert_eq!(after_unknown, 1);
+    assert_eq!(after_wrong - after_unknown, 1);
+}
+
+#[tokio::test]
+async fn malformed_authorization_headers_are_401_never_a_panic() {
+    let f = fixture();
+    let mut huge = "Basic ".to_owned();
+    huge.push_str(&"QUFB".repeat(2000));
+    for header in [
+        "Basic !!!notbase64",
+        "Basic bm9jb2xvbg==", // "nocolon"
+        "Basic //79/w==",     // not UTF-8 once decoded
+        "Basic",
+        "Bearer",
+        "Bearer a:b:c",
+        "Digest username=calvin",
+        "",
+        huge.as_str(),
+    ] {
+        let reply = send(&f.router, "GET", "/whoami", Some(header)).await;
+        assert_eq!(reply.status, 401, "{header:.40}");
+        assert!(reply.header("www-authenticate").is_some());
+        reply.error();
+    }
+    let non_utf8 = request("GET", "/whoami")
+        .header(
+            "authorization",
+            http::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap(),
+        )
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&f.router, non_utf8).await.status, 401);
+}
+
+#[tokio::test]
+async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl() {
+    let f = fixture();
+    let calvin = basic("calvin", "hobbes");
+    for _ in 0..5 {
+        assert_eq!(
+            send(&f.router, "GET", "/whoami", Some(&calvin))
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(f.hasher.count(), 1, "one hash for five requests");
+
+    // The password changes: the old one may work until the TTL runs out, never after.
+    f.users
+        .insert(UserRecord::new("calvin", "plain$tigers").group("ADMIN"));
+    f.clock.advance(AuthSettings::default().cache_ttl);
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&calvin))
+            .await
+            .status,
+        401
+    );
+    let new = basic("calvin", "tigers");
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
+        200
+    );
+
+    // The user is removed.
+    f.users.remove("calvin");
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
+        200
+    );
+    f.clock.advance(AuthSettings::default().cache_ttl);
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn forgetting_a_user_applies_a_change_at_once() {
+    let f = fixture();
+    let hobbes = basic("hobbes", "susie");
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&hobbes))
+            .await
+            .status,
+        200
+    );
+    f.users.insert(UserRecord::new("hobbes", "plain$calvin"));
+    f.app.forget_user("hobbes");
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&hobbes))
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_cache_ttl_is_configurable() {
+    let f = fixture_with(Settings {
+        auth: AuthSettings {
+            cache_ttl: Duration::ZERO,
+            ..AuthSettings::default()
+        },
+        ..settings()
+    });
+    let hobbes = basic("hobbes", "susie");
+    for _ in 0..3 {
+        assert_eq!(
+            send(&f.router, "GET", "/whoami", Some(&hobbes))
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(f.hasher.count(), 3, "no cache: one hash per request");
+}
+
+fn with_body(method: &str, uri: &str, content_type: &str, body: &str) -> http::Request<Body> {
+    request(method, uri)
+        .header("content-type", content_type)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn param_credentials_come_from_form_or_json_bodies() {
+    let f = fixture();
+    let form = with_body(
+        "POST",
+        "/whoami",
+        "application/x-www-form-urlencoded",
+        "USER=susie&PASS=derkins",
+    );
+    let reply = call(&f.router, form).await;
+    assert_eq!((reply.status, &reply.body[..]), (200, &b"susie"[..]));
+    let json = with_body(
+        "POST",
+        "/whoami",
+        "application/json",
+        r#"{"USER": "calvin", "PASS": "hobbes"}"#,
+    );
+    assert_eq!(call(&f.router, json).await.status, 200);
+    let wrong = with_body(
+        "POST",
+        "/whoami",
+        "application/json",
+        r#"{"USER": "calvin", "PASS": "nope"}"#,
+    );
+    assert_eq!(call(&f.router, wrong).await.error(), "invalid credentials");
+    let no_pass = with_body(
+        "POST",
+        "/whoami",
+        "application/x-www-form-urlencoded",
+        "USER=calvin",
+    );
+    let reply = call(&f.router, no_pass).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error(), "parameter \"PASS\" is missing");
+}
+
+#[tokio::test]
+async fn param_credentials_in_the_query_string_only_when_enabled() {
+    let uri = "/whoami?USER=susie&PASS=derkins";
+    let f = fixture();
+    assert_eq!(send(&f.router, "GET", uri, None).await.status, 401);
+    let f = fixture_with(Settings {
+        auth: AuthSettings {
+            params_in_query: true,
+            user_param: "login".into(),
+            pass_param: "password".into(),
+            ..AuthSettings::default()
+        },
+        ..settings()
+    });
+    assert_eq!(send(&f.router, "GET", uri, None).await.status, 401);
+    let reply = send(
+        &f.router,
+        "GET",
+        "/whoami?login=susie&password=derkins",
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn optional_user_on_open_routes_reads_body_credentials_too() {
+    let f = fixture();
+    let none = with_body("POST", "/maybe", "application/x-www-form-urlencoded", "x=1");
+    assert_eq!(&call(&f.router, none).await.body[..], b"null");
+    let some = with_body(
+        "POST",
+        "/maybe",
+        "application/x-www-form-urlencoded",
+        "USER=hobbes&PASS=susie",
+    );
+    assert_eq!(&call(&f.router, some).await.body[..], b"\"hobbes\"");
+    let bad = with_body(
+        "POST",
+        "/maybe",
+        "application/x-www-form-urlencoded",
+        "USER=hobbes&PASS=calvin",
+    );
+    assert_eq!(call(&f.router, bad).await.status, 401);
+}
+
+#[tokio::test]
+async fn a_token_only_route_refuses_basic_with_only_the_bearer_challenge() {
+    let f = fixture();
+    let reply = send(
+        &f.router,
+        "GET",
+        "/qui-suis-je",
+        Some(&basic("calvin", "hobbes")),
+    )
+    .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some("Bearer realm=\"stuff\"")
+    );
+    let token = send(&f.router, "GET", "/login", Some(&basic("calvin", "hobbes")))
+        .await
+        .json();
+    let bearer = format!("Bearer {}", token.as_str().unwrap());
+    let reply = send(&f.router, "GET", "/qui-suis-je", Some(&bearer)).await;
+    assert_eq!((reply.status, &reply.body[..]), (200, &b"calvin"[..]));
+    // /login is Basic only: a token does not get a token.
+    let reply = send(&f.router, "GET", "/login", Some(&bearer)).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some("Basic realm=\"stuff\"")
+    );
+}
+
+#[tokio::test]
+async fn tokens_can_travel_in_a_cookie_or_a_custom_header() {
+    for carrier in ["cookie:auth", "header:x-auth-token"] {
+        let f = fixture_with(Settings {
+            auth: AuthSettings {
+                token_carrier: carrier.parse::<TokenCarrier>().unwrap(),
+                ..AuthSettings::default()
+            },
+            ..settings()
+        });
+        let issued = send(&f.router, "GET", "/login", Some(&basic("hobbes", "susie"))).await;
+        let token = issued.json().as_str().unwrap().to_owned();
+        let (name, value) = if carrier.starts_with("cookie") {
+            let cookie = issued.header("set-cookie").unwrap();
+            assert!(cookie.starts_with(&format!("auth={token};")), "{cookie}");
+            for attribute in [
+                "HttpOnly",
+                "Secure",
+                "SameSite=Strict",
+                "Path=/",
+                "Max-Age=3600",
+            ] {
+                assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+            }
+            ("cookie", format!("theme=dark; auth={token}"))
+        } else {
+            ("x-auth-token", token.clone())
+        };
+        let req = request("GET", "/qui-suis-je")
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap();
+        let reply = call(&f.router, req).await;
+        assert_eq!(
+            (reply.status, &reply.body[..]),
+            (200, &b"hobbes"[..]),
+            "{carrier}"
+        );
+        // Not as a bearer token, and no Bearer challenge.
+        let reply = send(
+            &f.router,
+            "GET",
+            "/qui-suis-je",
+            Some(&format!("Bearer {token}")),
+        )
+        .await;
+        assert_eq!(reply.status, 401, "{carrier}");
+        assert_eq!(reply.header("www-authenticate"), None, "{carrier}");
+    }
+}

@@ -1,0 +1,170 @@
+//! Compact tokens end to end: minting, format, expiry, tampering, realm and secret.
+
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use warden::clock::ManualClock;
+use warden::{
+    App, Auth, AuthSettings, CurrentUser, IssuedToken, Result, Routes, Scheme, Secret, Settings,
+    Tokens, UserRecord, get,
+};
+
+use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+
+async fn whoami(user: CurrentUser) -> String {
+    user.login().to_owned()
+}
+
+async fn login(user: CurrentUser, tokens: Tokens) -> Result<IssuedToken> {
+    tokens.mint(&user)
+}
+
+fn app(settings: Settings, clock: &ManualClock) -> Router {
+    let directory = users();
+    directory.insert(UserRecord::new("a:b", "plain$colon-login"));
+    App::builder(settings)
+        .directory(directory)
+        .hasher(CountingHasher::default())
+        .clock(clock.clone())
+        .routes(Routes::new().route("/whoami", get(Auth, whoami)).route(
+            "/login",
+            get(Auth.schemes([Scheme::Basic, Scheme::Param]), login),
+        ))
+        .build()
+        .unwrap()
+        .router()
+}
+
+async fn send(router: &Router, uri: &str, auth: &str) -> Reply {
+    call(
+        router,
+        request("GET", uri)
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn token(router: &Router, login: &str, password: &str) -> String {
+    let reply = send(router, "/login", &basic(login, password)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    reply.json().as_str().unwrap().to_owned()
+}
+
+fn at_seed_time() -> ManualClock {
+    // 2024-08-02 17:36:24 UTC, when the seed's course minted its token.
+    ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_722_620_184))
+}
+
+#[tokio::test]
+async fn a_minted_token_has_the_seed_format_and_authenticates() {
+    let clock = at_seed_time();
+    let router = app(settings(), &clock);
+    let token = token(&router, "hobbes", "susie").await;
+    let parts: Vec<&str> = token.split(':').collect();
+    assert_eq!(parts[..3], ["stuff", "hobbes", "20240802183624"]);
+    assert_eq!(parts[3].len(), 64);
+    assert!(
+        parts[3]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    let reply = send(&router, "/whoami", &format!("Bearer {token}")).await;
+    assert_eq!((reply.status, &reply.body[..]), (200, &b"hobbes"[..]));
+}
+
+#[tokio::test]
+async fn tokens_expire_after_their_lifetime_without_sleeping() {
+    let clock = at_seed_time();
+    let router = app(
+        Settings {
+            auth: AuthSettings {
+                token_lifetime: Duration::from_secs(60),
+                ..AuthSettings::default()
+            },
+            ..settings()
+        },
+        &clock,
+    );
+    let bearer = format!("Bearer {}", token(&router, "calvin", "hobbes").await);
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(send(&router, "/whoami", &bearer).await.status, 200);
+    clock.advance(Duration::from_secs(1));
+    let reply = send(&router, "/whoami", &bearer).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error(), "expired token");
+}
+
+#[tokio::test]
+async fn tampered_foreign_and_malformed_tokens_are_refused() {
+    let clock = ManualClock::starting_now();
+    let router = app(settings(), &clock);
+    let good = token(&router, "hobbes", "susie").await;
+    let other_realm = token(
+        &app(
+            Settings {
+                realm: Some("other".into()),
+                ..settings()
+            },
+            &clock,
+        ),
+        "hobbes",
+        "susie",
+    )
+    .await;
+    let other_secret = token(
+        &app(
+            Settings {
+                secret: Some(Secret::new("another secret, just as long as the first one")),
+                ..settings()
+            },
+            &clock,
+        ),
+        "hobbes",
+        "susie",
+    )
+    .await;
+    let (head, signature) = good.rsplit_once(':').unwrap();
+    let flipped = format!(
+        "{head}:{}{}",
+        if signature.starts_with('0') { "1" } else { "0" },
+        &signature[1..]
+    );
+    let later = good.replacen(":20", ":30", 1); // the seed's "invalid token" example
+    let as_calvin = good.replacen(":hobbes:", ":calvin:", 1);
+    let renamed = other_realm.replacen("other:", "stuff:", 1);
+    for bad in [
+        flipped.as_str(),
+        later.as_str(),
+        as_calvin.as_str(),
+        other_realm.as_str(),
+        renamed.as_str(),
+        other_secret.as_str(),
+        &good[..good.len() - 2],
+        "stuff:moe:20380119031407:1b098331931e6059",
+        "garbage",
+        ":::",
+        &"x".repeat(5000),
+    ] {
+        let reply = send(&router, "/whoami", &format!("Bearer {bad}")).await;
+        assert_eq!(reply.status, 401, "{bad:.60}");
+        assert_eq!(reply.error(), "invalid token", "{bad:.60}");
+    }
+}
+
+#[tokio::test]
+async fn a_login_with_a_colon_cannot_get_a_token() {
+    let clock = ManualClock::starting_now();
+    let router = app(settings(), &clock);
+    let form = request("GET", "/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("USER=a%3Ab&PASS=colon-login"))
+        .unwrap();
+    let reply = call(&router, form).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.error().contains("cannot be carried in a token"));
+}
