@@ -231,7 +231,12 @@ impl Query {
         load_error(
             &self.origin.file,
             line,
-            format!("{} in query {}", error.describe(), self.name),
+            format!(
+                "{} in query {}{}",
+                error.describe(),
+                self.name,
+                error.hint()
+            ),
         )
     }
 
@@ -315,9 +320,9 @@ impl Query {
         }
         let suffixes: Vec<String> = allowed
             .iter()
-            .map(|k| match k.suffix() {
-                "" => "no suffix".to_owned(),
-                s => format!("`{s}`"),
+            .map(|&k| match k {
+                QueryKind::Rows => "no suffix".to_owned(),
+                other => describe_suffix(other),
             })
             .collect();
         Err(Error::new(
@@ -333,6 +338,13 @@ impl Query {
             ),
         )
         .in_query(&self.name))
+    }
+}
+
+fn describe_suffix(kind: QueryKind) -> String {
+    match kind.suffix() {
+        "" => "none".to_owned(),
+        suffix => format!("`{suffix}`"),
     }
 }
 
@@ -513,6 +525,7 @@ impl Queries {
                 ),
             ));
         }
+        self.check_variant_kinds(&query)?;
         if query.variant.is_some() {
             if !self.index.contains_key(&query.name) {
                 self.index.insert(query.name.clone(), self.queries.len());
@@ -524,6 +537,41 @@ impl Queries {
         } else {
             self.index.insert(query.name.clone(), self.queries.len());
             self.queries.push(query);
+        }
+        Ok(())
+    }
+
+    /// A variant must return what the shared query returns: callers use one method for both.
+    fn check_variant_kinds(&self, query: &Query) -> Result<()> {
+        let shared = self
+            .index
+            .get(&query.name)
+            .map(|&i| &self.queries[i])
+            .filter(|q| q.variant.is_none());
+        let pairs: Vec<(&Query, &Query)> = match query.variant {
+            Some(_) => shared.map(|shared| (query, shared)).into_iter().collect(),
+            None => self
+                .variants
+                .iter()
+                .filter(|v| v.name == query.name)
+                .map(|variant| (variant, query))
+                .collect(),
+        };
+        for (variant, shared) in pairs {
+            if variant.kind != shared.kind {
+                let origin = &variant.origin;
+                return Err(load_error(
+                    &origin.file,
+                    origin.line,
+                    format!(
+                        "variant {} has suffix {}, but {} has {}",
+                        variant.name,
+                        describe_suffix(variant.kind),
+                        shared.origin,
+                        describe_suffix(shared.kind)
+                    ),
+                ));
+            }
         }
         Ok(())
     }

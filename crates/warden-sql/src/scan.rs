@@ -70,12 +70,18 @@ impl ScanError {
         }
     }
 
+    /// What went wrong, to be followed by " in query NAME" and [`ScanError::hint`].
     pub(crate) fn describe(&self) -> String {
         match self {
             Self::Unterminated { what, .. } => format!("unterminated {what}"),
-            Self::Positional { placeholder, .. } => {
-                format!("positional placeholder {placeholder} in a query; name parameters as :name")
-            }
+            Self::Positional { placeholder, .. } => format!("positional placeholder {placeholder}"),
+        }
+    }
+
+    pub(crate) fn hint(&self) -> &'static str {
+        match self {
+            Self::Unterminated { .. } => "",
+            Self::Positional { .. } => "; name parameters :name instead",
         }
     }
 }

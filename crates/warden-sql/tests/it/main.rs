@@ -1,0 +1,17 @@
+//! Integration tests of warden-sql: the same queries file and the same assertions on SQLite
+//! (always), PostgreSQL (when `WARDEN_TEST_POSTGRES_URL` is set) and MySQL/MariaDB (when
+//! `WARDEN_TEST_MYSQL_URL` is set). Each test runs in its own SQLite file, PostgreSQL schema or
+//! MySQL database, dropped at the end.
+
+#[macro_use]
+mod support;
+
+mod errors;
+mod loading;
+mod params;
+mod parser;
+mod scripts;
+mod sqlite;
+mod suffixes;
+mod transactions;
+mod types;

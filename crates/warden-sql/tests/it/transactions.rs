@@ -1,0 +1,80 @@
+//! Commit, rollback, drop, isolation and read-only transactions.
+
+use serde_json::json;
+use warden_sql::{Database, ErrorKind, TxMode};
+
+async fn count(db: &Database) -> i64 {
+    db.scalar_as("count_stuff", &()).await.unwrap()
+}
+
+on_every_backend! {
+    async fn a_committed_transaction_is_kept(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(count(&db).await, 1);
+    }
+
+    async fn a_rolled_back_transaction_leaves_nothing(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        assert_eq!(tx.scalar_as::<i64, _>("count_stuff", &()).await.unwrap(), 1);
+        tx.rollback().await.unwrap();
+        assert_eq!(count(&db).await, 0);
+    }
+
+    async fn a_dropped_transaction_rolls_back(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        drop(tx);
+        assert_eq!(count(&db).await, 0);
+        // The connection went back to the pool in a clean state.
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.scalar("add_stuff", &json!({"stuff": "Desk"})).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(count(&db).await, 1);
+    }
+
+    async fn uncommitted_writes_are_invisible_to_other_transactions(db: Database) {
+        let mut writer = db.begin(TxMode::Write).await.unwrap();
+        writer.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        let mut reader = db.begin(TxMode::Read).await.unwrap();
+        assert_eq!(reader.scalar_as::<i64, _>("count_stuff", &()).await.unwrap(), 0);
+        reader.commit().await.unwrap();
+        writer.commit().await.unwrap();
+        let mut reader = db.begin(TxMode::Read).await.unwrap();
+        assert_eq!(reader.scalar_as::<i64, _>("count_stuff", &()).await.unwrap(), 1);
+        reader.rollback().await.unwrap();
+    }
+
+    async fn a_read_transaction_refuses_writes(db: Database) {
+        let mut tx = db.begin(TxMode::Read).await.unwrap();
+        let error = tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ReadOnly, "{error}");
+        assert_eq!(error.query(), Some("add_stuff"));
+        drop(tx);
+        let mut tx = db.begin(TxMode::Read).await.unwrap();
+        let error = tx.execute("del_stuff_sid", &json!({"sid": 1})).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ReadOnly, "{error}");
+        drop(tx);
+        assert_eq!(count(&db).await, 0);
+    }
+
+    async fn a_read_then_write_transaction_sees_its_own_writes(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        assert_eq!(tx.scalar_as::<i64, _>("count_stuff", &()).await.unwrap(), 0);
+        let sid: i64 = tx.scalar_as("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        let found = tx.one("get_stuff_sid", &json!({"sid": sid})).await.unwrap();
+        assert!(found.is_some());
+        tx.commit().await.unwrap();
+    }
+
+    async fn a_failed_statement_leaves_the_transaction_to_be_rolled_back(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        let error = tx.scalar("add_stuff", &json!({"stuff": "Chair"})).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UniqueViolation);
+        tx.rollback().await.unwrap();
+        assert_eq!(count(&db).await, 0);
+    }
+}
