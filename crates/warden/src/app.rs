@@ -25,6 +25,7 @@ use crate::password::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
 use crate::routing::{RouteInfo, Routes, captures};
 use crate::scheme::Schemes;
 use crate::settings::{RunMode, Settings};
+use crate::sql::{Database, TxLayer};
 use crate::token::{CompactTokens, Tokens};
 
 /// A built application: an axum [`Router`] with warden's layers, and its route table.
@@ -116,6 +117,7 @@ pub struct AppBuilder<S> {
     clock: SharedClock,
     groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    database: Option<Database>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -130,7 +132,16 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             clock: Arc::new(SystemClock),
             groups: HashMap::new(),
             objects: HashMap::new(),
+            database: None,
         }
+    }
+
+    /// The database: each request gets a [`Tx`](crate::Tx) on it, opened on first use and
+    /// committed when the response status is below 400, rolled back otherwise.
+    #[must_use]
+    pub fn database(mut self, db: Database) -> Self {
+        self.database = Some(db);
+        self
     }
 
     /// Adds routes (may be called several times).
@@ -330,13 +341,16 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             }
         }
         let max_body = settings.server.max_body_bytes;
-        let router = router
+        let mut router = router
             .fallback(|| async { Error::not_found("no such route") })
             .with_state(self.state)
             .layer(DefaultBodyLimit::max(max_body))
             .layer(RequestBodyLimitLayer::new(max_body))
-            .layer(CatchPanicLayer::custom(crate::observe::panic_response))
-            .layer(ObserveLayer::new(&settings));
+            .layer(CatchPanicLayer::custom(crate::observe::panic_response));
+        if let Some(db) = self.database {
+            router = router.layer(TxLayer(db));
+        }
+        let router = router.layer(ObserveLayer::new(&settings));
         if settings.secret.is_none() {
             tracing::warn!(
                 "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"

@@ -17,6 +17,7 @@ use crate::authz::{Authz, Mode};
 use crate::checker::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker};
 use crate::directory::BoxFuture;
 use crate::error::{Error, Result};
+use crate::sql::Tx;
 use crate::user::CurrentUser;
 
 /// Most groups a single route may name (their answers are memoized in a bit set).
@@ -183,6 +184,8 @@ pub(crate) struct Env<'a, S> {
     pub(crate) state: &'a S,
     /// Path parameters, for phase two.
     pub(crate) path: Option<&'a RawPathParams>,
+    /// The request's transaction, for checkers.
+    pub(crate) tx: Option<&'a Tx>,
 }
 
 impl<S: Clone + Send + Sync + 'static> Rule<S> {
@@ -280,6 +283,7 @@ async fn group<S: Clone + Send + Sync + 'static>(
                     user: user.clone(),
                     group: Arc::clone(name),
                     state: env.state.clone(),
+                    tx: env.tx.cloned(),
                 })
                 .await
         }
@@ -311,6 +315,7 @@ async fn object<S: Clone + Send + Sync + 'static>(
             value: value.clone(),
             mode,
             state: env.state.clone(),
+            tx: env.tx.cloned(),
         })
         .await?;
     Ok(match access {

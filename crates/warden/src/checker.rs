@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::authz::Mode;
 use crate::directory::BoxFuture;
 use crate::error::{Error, Result};
+use crate::sql::Tx;
 use crate::user::CurrentUser;
 
 /// A question to a group checker.
@@ -20,6 +21,18 @@ pub struct GroupCheck<S> {
     pub group: Arc<str>,
     /// The application state.
     pub state: S,
+    pub(crate) tx: Option<Tx>,
+}
+
+impl<S> GroupCheck<S> {
+    /// The request's database transaction (500 if the application has no database).
+    pub fn tx(&self) -> Result<&Tx> {
+        request_tx(self.tx.as_ref())
+    }
+}
+
+fn request_tx(tx: Option<&Tx>) -> Result<&Tx> {
+    tx.ok_or_else(|| Error::internal("a checker asked for a transaction without a database"))
 }
 
 /// Decides group membership, asynchronously (it may query a database).
@@ -86,9 +99,16 @@ pub struct ObjectCheck<S> {
     pub mode: Mode,
     /// The application state.
     pub state: S,
+    pub(crate) tx: Option<Tx>,
 }
 
 impl<S> ObjectCheck<S> {
+    /// The request's database transaction (500 if the application has no database): the
+    /// check sees what the handler will see.
+    pub fn tx(&self) -> Result<&Tx> {
+        request_tx(self.tx.as_ref())
+    }
+
     /// The value parsed like any parameter: a bad value is a 400 naming the parameter.
     pub fn value_as<T: DeserializeOwned>(&self) -> Result<T> {
         crate::params::from_text(&self.param, &self.value).map_err(Error::bad_request)

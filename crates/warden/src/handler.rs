@@ -20,6 +20,7 @@ use crate::context::RouteContext;
 use crate::directory::BoxFuture;
 use crate::params::{BodyKind, RequestParams, read_body};
 use crate::scheme::Scheme;
+use crate::sql::Tx;
 use crate::user::CurrentUser;
 
 /// What a route needs at request time: its compiled declaration and authentication context.
@@ -44,6 +45,7 @@ struct Pending<S> {
     user: CurrentUser,
     memo: Memo,
     path: Option<RawPathParams>,
+    tx: Option<Tx>,
 }
 
 impl<S: Clone + Send + Sync + 'static> Gate<S> {
@@ -51,6 +53,7 @@ impl<S: Clone + Send + Sync + 'static> Gate<S> {
     async fn capture(&mut self, parts: &mut Parts) {
         if let Some(pending) = &mut self.pending {
             pending.path = RawPathParams::from_request_parts(parts, &()).await.ok();
+            pending.tx = parts.extensions.get::<Tx>().cloned();
         }
     }
 
@@ -64,12 +67,14 @@ impl<S: Clone + Send + Sync + 'static> Gate<S> {
             user,
             mut memo,
             path,
+            tx,
         } = *pending;
         let env = Env {
             user: Some(&user),
             auth: meta.context.auth(),
             state,
             path: path.as_ref(),
+            tx: tx.as_ref(),
         };
         match meta.rule.eval(&env, &mut memo, true).await {
             Ok(Outcome::Allow | Outcome::Pending) => Ok(()),
@@ -258,11 +263,13 @@ where
     };
 
     let mut memo = Memo::default();
+    let tx = parts.extensions.get::<Tx>().cloned();
     let env = Env {
         user: user.as_ref(),
         auth: meta.context.auth(),
         state: &state,
         path: None,
+        tx: tx.as_ref(),
     };
     let gate = match meta.rule.eval(&env, &mut memo, false).await {
         Ok(Outcome::Allow) => Gate { pending: None },
@@ -273,6 +280,7 @@ where
                     user: user.clone(),
                     memo,
                     path: None,
+                    tx: None,
                 })),
             },
             _ => return crate::error::Error::forbidden("forbidden").into_response(),

@@ -84,6 +84,7 @@ mod routing;
 mod scheme;
 mod serve;
 mod settings;
+pub mod sql;
 mod token;
 mod user;
 
@@ -111,6 +112,8 @@ pub use scheme::{Scheme, Schemes};
 pub use serve::{Server, shutdown_signal};
 #[doc(inline)]
 pub use settings::{AuthSettings, RunMode, Secret, ServerSettings, Settings, TokenCarrier};
+#[doc(inline)]
+pub use sql::Tx;
 #[doc(inline)]
 pub use token::{IssuedToken, Tokens};
 #[doc(inline)]

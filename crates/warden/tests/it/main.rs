@@ -9,4 +9,5 @@ mod params;
 mod passwords;
 mod schemes;
 mod serve;
+mod sql;
 mod tokens;

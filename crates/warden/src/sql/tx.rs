@@ -1,0 +1,211 @@
+//! One transaction per request, opened on its first query and committed by warden when the
+//! response status is below 400 (rolled back otherwise), before the response is sent: a
+//! failed commit replaces the response with its error, never a 2xx for a lost write.
+
+use std::convert::Infallible;
+use std::ops::DerefMut;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{Method, Request};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::{Mutex, MutexGuard};
+use tower::{Layer, Service};
+use warden_sql::{Database, Row, Transaction, TxMode};
+
+use crate::directory::BoxFuture;
+use crate::error::{Error, Result};
+
+enum State {
+    Idle,
+    Open(Transaction),
+    Done,
+}
+
+struct Slot {
+    db: Database,
+    mode: TxMode,
+    state: Mutex<State>,
+}
+
+/// The request's database transaction, as a handler extractor.
+///
+/// The first query opens it: a read transaction for GET, HEAD and OPTIONS, a write transaction
+/// (`BEGIN IMMEDIATE` on SQLite) for other methods. Queries are called by name with named
+/// parameters, and errors are already warden errors (a duplicate is a 409...).
+///
+/// ```no_run
+/// use serde_json::json;
+/// use warden::{Error, Result, Tx, sql::Row};
+///
+/// async fn get_stuff(tx: Tx, axum::extract::Path(sid): axum::extract::Path<i64>) -> Result<axum::Json<Row>> {
+///     let row = tx.one("get_stuff_sid", &json!({ "sid": sid })).await?;
+///     row.map(axum::Json).ok_or_else(|| Error::not_found(format!("no such sid: {sid}")))
+/// }
+/// ```
+///
+/// Autocommit calls on the [`Database`] itself take a connection of their own: inside a
+/// request that writes, use the `Tx` (on SQLite, a second writer would wait for the first).
+#[derive(Clone)]
+pub struct Tx(Arc<Slot>);
+
+impl Tx {
+    fn new(db: Database, method: &Method) -> Self {
+        let mode = match *method {
+            Method::GET | Method::HEAD | Method::OPTIONS => TxMode::Read,
+            _ => TxMode::Write,
+        };
+        Tx(Arc::new(Slot {
+            db,
+            mode,
+            state: Mutex::new(State::Idle),
+        }))
+    }
+
+    /// The open transaction, opening it on first use.
+    pub async fn transaction(&self) -> Result<impl DerefMut<Target = Transaction> + '_> {
+        let mut state = self.0.state.lock().await;
+        if matches!(*state, State::Idle) {
+            *state = State::Open(self.0.db.begin(self.0.mode).await?);
+        }
+        MutexGuard::try_map(state, |state| match state {
+            State::Open(tx) => Some(tx),
+            State::Idle | State::Done => None,
+        })
+        .map_err(|_| Error::internal("the request's transaction was used after its response"))
+    }
+
+    /// All rows of a query (no suffix, or `<!`).
+    pub async fn rows<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Vec<Row>> {
+        Ok(self.transaction().await?.rows(name, params).await?)
+    }
+
+    /// All rows of a query, typed.
+    pub async fn rows_as<T: DeserializeOwned + Send, P: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+    ) -> Result<Vec<T>> {
+        Ok(self.transaction().await?.rows_as(name, params).await?)
+    }
+
+    /// One row or none (`^`, or `<!`).
+    pub async fn one<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Option<Row>> {
+        Ok(self.transaction().await?.one(name, params).await?)
+    }
+
+    /// One row or none, typed.
+    pub async fn one_as<T: DeserializeOwned + Send, P: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+    ) -> Result<Option<T>> {
+        Ok(self.transaction().await?.one_as(name, params).await?)
+    }
+
+    /// One value (`$`); JSON null when there is no row.
+    pub async fn scalar<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Value> {
+        Ok(self.transaction().await?.scalar(name, params).await?)
+    }
+
+    /// One value, typed (use `Option<T>` when there may be no row).
+    pub async fn scalar_as<T: DeserializeOwned, P: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+    ) -> Result<T> {
+        Ok(self.transaction().await?.scalar_as(name, params).await?)
+    }
+
+    /// Runs a statement (`!`); the number of affected rows.
+    pub async fn execute<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<u64> {
+        Ok(self.transaction().await?.execute(name, params).await?)
+    }
+
+    /// The database behind the transaction.
+    pub fn database(&self) -> &Database {
+        &self.0.db
+    }
+
+    /// Commits or rolls back what the request did; a failed commit is the error to answer.
+    async fn finish(&self, keep: bool) -> Result<()> {
+        let state = std::mem::replace(&mut *self.0.state.lock().await, State::Done);
+        let State::Open(tx) = state else {
+            return Ok(());
+        };
+        if keep {
+            tx.commit().await?;
+        } else if let Err(e) = tx.rollback().await {
+            tracing::warn!(error = %e, "rollback failed");
+        }
+        Ok(())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Tx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        parts
+            .extensions
+            .get::<Tx>()
+            .cloned()
+            .ok_or_else(|| Error::internal("Tx used in an application without a database"))
+    }
+}
+
+/// Gives each request its lazy transaction and settles it before the response leaves.
+#[derive(Clone)]
+pub(crate) struct TxLayer(pub(crate) Database);
+
+impl<S> Layer<S> for TxLayer {
+    type Service = TxService<S>;
+
+    fn layer(&self, inner: S) -> TxService<S> {
+        TxService {
+            inner,
+            db: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct TxService<S> {
+    inner: S,
+    db: Database,
+}
+
+impl<S, B> Service<Request<B>> for TxService<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let tx = Tx::new(self.db.clone(), req.method());
+        req.extensions_mut().insert(tx.clone());
+        let clone = self.inner.clone();
+        let future = std::mem::replace(&mut self.inner, clone).call(req);
+        Box::pin(async move {
+            let response = future.await?;
+            let keep = response.status().as_u16() < 400;
+            Ok(match tx.finish(keep).await {
+                Ok(()) => response,
+                Err(e) => e.into_response(),
+            })
+        })
+    }
+}
