@@ -393,8 +393,10 @@ impl RequestBuilder {
         Ok(())
     }
 
-    /// Adds the login and password to the body being sent or, without a form or JSON object
-    /// body, to the query string (GET, HEAD, raw bodies) or as a new form body.
+    /// Adds the login and password to the form or JSON object body being sent, or as a new
+    /// form body (also on GET, as `curl -d` sends it: warden reads credentials from bodies, not
+    /// from query strings that end up in logs); only beside a raw body do they go in the query
+    /// string.
     fn add_login_params(&mut self, user: &User) {
         let (login_param, password_param) = self.client.param_names_now();
         let pairs = [
@@ -408,12 +410,12 @@ impl RequestBuilder {
                     map.insert(name.to_owned(), Value::String(value.to_owned()));
                 }
             }
-            Body::Empty if self.method != Method::GET && self.method != Method::HEAD => {
+            Body::Empty => {
                 let mut encoded = String::new();
                 append_pairs(&mut encoded, &pairs);
                 self.body = Body::Form(encoded);
             }
-            Body::Empty | Body::Json(_) | Body::Raw(..) => append_pairs(&mut self.query, &pairs),
+            Body::Json(_) | Body::Raw(..) => append_pairs(&mut self.query, &pairs),
         }
     }
 }

@@ -24,8 +24,8 @@ pub enum AuthScheme {
     Basic,
     /// Login and password as request parameters (named `USER` and `PASS` unless
     /// [`Client::param_names`](crate::Client::param_names) says otherwise), added to the form
-    /// or JSON object body being sent; without such a body, to the query string of GET and
-    /// HEAD requests and as a form body for other methods.
+    /// or JSON object body being sent, or as a form body of their own (on GET too, as `curl -d`
+    /// does: warden does not read credentials from query strings, which end up in logs).
     Param,
     /// `Authorization: Bearer TOKEN`, the token being fetched once per user from the
     /// [`TokenSource`] and reused until [`Client::forget_token`](crate::Client::forget_token).
