@@ -76,7 +76,13 @@ impl From<serde_json::Error> for ParamError {
     }
 }
 
+/// Segment `depth` of a dotted name (`u` and `login` in `u.login`).
 fn segment(name: &str, depth: usize) -> Option<&str> {
+    if depth == 0 {
+        // The common case, on every call: no iterator.
+        let end = name.bytes().position(|b| b == b'.').unwrap_or(name.len());
+        return Some(&name[..end]);
+    }
     name.split('.').nth(depth)
 }
 

@@ -257,6 +257,7 @@ impl Sqlite {
     }
 }
 
+/// Runs a statement without parameters or results (`BEGIN`, `COMMIT`), prepared once.
 fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
     conn.prepare_cached(sql)
         .and_then(|mut stmt| stmt.execute([]))
@@ -512,27 +513,37 @@ enum ColumnKind {
 }
 
 impl ColumnKind {
+    /// Runs per query and column: compares in place, allocates nothing.
     fn of(declared: Option<&str>) -> Self {
         let Some(declared) = declared else {
             return Self::Plain;
         };
-        let upper = declared.trim().to_ascii_uppercase();
-        let base = upper.split('(').next().unwrap_or("").trim();
-        match base {
-            "BOOL" | "BOOLEAN" => Self::Bool,
-            "DATETIME"
-            | "TIMESTAMP"
-            | "TIMESTAMPTZ"
-            | "TIMESTAMP WITH TIME ZONE"
-            | "TIMESTAMP WITHOUT TIME ZONE" => Self::Timestamp,
-            "DECIMAL" | "NUMERIC" => Self::Decimal {
-                scale: upper
-                    .split_once(',')
-                    .and_then(|(_, s)| s.trim_end_matches(')').trim().parse().ok()),
-            },
-            "JSON" | "JSONB" => Self::Json,
-            "UUID" => Self::Uuid,
-            _ => Self::Plain,
+        let (base, size) = match declared.split_once('(') {
+            Some((base, size)) => (base.trim(), Some(size)),
+            None => (declared.trim(), None),
+        };
+        let is = |name: &str| base.eq_ignore_ascii_case(name);
+        if is("BOOL") || is("BOOLEAN") {
+            Self::Bool
+        } else if is("DATETIME")
+            || is("TIMESTAMP")
+            || is("TIMESTAMPTZ")
+            || is("TIMESTAMP WITH TIME ZONE")
+            || is("TIMESTAMP WITHOUT TIME ZONE")
+        {
+            Self::Timestamp
+        } else if is("DECIMAL") || is("NUMERIC") {
+            Self::Decimal {
+                scale: size
+                    .and_then(|size| size.split_once(','))
+                    .and_then(|(_, scale)| scale.trim_end_matches(')').trim().parse().ok()),
+            }
+        } else if is("JSON") || is("JSONB") {
+            Self::Json
+        } else if is("UUID") {
+            Self::Uuid
+        } else {
+            Self::Plain
         }
     }
 }

@@ -78,3 +78,25 @@ on_every_backend! {
         assert_eq!(count(&db).await, 0);
     }
 }
+
+/// What warden's extractor and commit layer rely on: handles that cross threads and tasks,
+/// and request futures that may run on any worker. Checked by the compiler.
+#[test]
+fn handles_and_futures_are_send() {
+    fn send<T: Send>(_: T) {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    fn owned<T: Send + 'static>() {}
+    shared::<Database>();
+    owned::<warden_sql::Transaction>();
+    owned::<warden_sql::Error>();
+    async fn request(db: Database) -> warden_sql::Result<()> {
+        let mut tx = db.begin(TxMode::Read).await?;
+        tx.one("get_stuff_sid", &json!({"sid": 1})).await?;
+        let _: Vec<(i64, String)> = tx.rows_as("get_stuff_all", &()).await?;
+        tx.execute_many("add_stuffs", [json!({"stuff": "x"})])
+            .await?;
+        tx.commit().await
+    }
+    // Type-checked, never run.
+    let _ = |db: Database| send(request(db));
+}
