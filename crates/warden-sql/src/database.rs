@@ -200,12 +200,14 @@ impl Database {
         Ok(Transaction::new(self.0.clone(), conn))
     }
 
-    /// Runs a script of several statements (`create.sql`, `data.sql`, `drop.sql`...) outside any
-    /// transaction, statement after statement. Make creation scripts idempotent with
-    /// `IF NOT EXISTS`.
+    /// Runs a script of several statements (`create.sql`, `data.sql`, `drop.sql`...) in
+    /// autocommit mode, statement after statement. Make creation scripts idempotent with
+    /// `IF NOT EXISTS`, so that `db init` can run them again.
     ///
     /// # Errors
-    /// The first failing statement's error; the statements before it stay done.
+    /// The first failing statement's error. On SQLite and MySQL the statements before it stay
+    /// done; PostgreSQL runs a multi-statement script as one implicit transaction, all or
+    /// nothing (unless the script holds its own `BEGIN`/`COMMIT`).
     pub async fn run_script(&self, sql: &str) -> Result<()> {
         match &self.0.pool {
             Pool::Sqlite(sqlite) => sqlite.run_script(sql).await,
@@ -277,7 +279,7 @@ impl Database {
     /// As [`Database::rows`].
     pub async fn rows_as<T, P>(&self, name: &str, params: &P) -> Result<Vec<T>>
     where
-        T: DeserializeOwned + Send,
+        T: DeserializeOwned,
         P: Serialize + ?Sized,
     {
         let mut tx = self.begin(self.mode_for(name)?).await?;
@@ -303,7 +305,7 @@ impl Database {
     /// As [`Database::rows`].
     pub async fn one_as<T, P>(&self, name: &str, params: &P) -> Result<Option<T>>
     where
-        T: DeserializeOwned + Send,
+        T: DeserializeOwned,
         P: Serialize + ?Sized,
     {
         let mut tx = self.begin(self.mode_for(name)?).await?;

@@ -81,8 +81,10 @@ impl fmt::Display for ErrorKind {
 ///
 /// Opaque: ask [`kind`](Error::kind) what happened, [`constraint`](Error::constraint) which
 /// constraint or column refused a change, [`query`](Error::query) which named query failed.
-/// The message never contains parameter values; it may contain the database's own message,
-/// which for some constraint violations quotes the offending value (MySQL's "Duplicate entry").
+/// The message is safe to log: it never contains parameter values or row data (MySQL's
+/// "Duplicate entry 'value'" is rewritten without the value). It does contain the database's
+/// own message, which may name tables, columns and constraints: show clients only the
+/// [`kind`](Error::kind) and, for constraint violations, the [`constraint`](Error::constraint).
 pub struct Error(Box<Inner>);
 
 struct Inner {

@@ -63,16 +63,49 @@
 //!
 //! # Results
 //!
-//! Each backend's column types map to the same JSON: see the table in [`Row`]'s module,
-//! reproduced here. Integers and floats are numbers; `NUMERIC`/`DECIMAL` are strings (no
-//! precision lost); booleans are booleans (SQLite: a column declared `BOOL`/`BOOLEAN`); dates
-//! are `"2024-05-01"`; timestamps are RFC 3339 in UTC with `Z` (zone-less timestamps are taken
-//! as UTC, the zone every session runs in); `JSON`/`JSONB` are JSON (MariaDB's `JSON` is text
-//! and stays a string); UUIDs are strings; binary is base64.
+//! Rows come as JSON objects ([`Row`], columns in `SELECT` order) or as any
+//! `serde::Deserialize` type. Each backend's column types map to the same JSON:
+//!
+//! | database type                         | JSON                                             |
+//! |---------------------------------------|--------------------------------------------------|
+//! | integers                              | number                                           |
+//! | floats                                | number (`"NaN"`, `"Infinity"`, `"-Infinity"` as strings) |
+//! | `NUMERIC`, `DECIMAL`                  | string, digits as stored (no precision lost)     |
+//! | text, `CHAR`, `VARCHAR`, enums        | string                                           |
+//! | booleans                              | `true` / `false`                                 |
+//! | `NULL`                                | `null`                                           |
+//! | `DATE`                                | `"2024-05-01"`                                   |
+//! | `TIME`                                | `"12:30:00"`, fraction only when not zero        |
+//! | timestamps, with or without zone      | `"2024-05-01T12:30:00Z"` (RFC 3339, UTC)         |
+//! | `JSON`, `JSONB`                       | the JSON value                                   |
+//! | `UUID`                                | `"67e55044-10b1-426f-9247-bb680e5fe0c8"`         |
+//! | binary (`BLOB`, `BYTEA`, `VARBINARY`) | string, standard base64 with padding             |
+//!
+//! Timestamps without a zone (`TIMESTAMP` in PostgreSQL, `DATETIME` in MySQL, SQLite text)
+//! are read as UTC and written with `Z`: every session runs in UTC (sqlx sets PostgreSQL's
+//! `TimeZone` and MySQL's `time_zone` to UTC, and SQLite's `CURRENT_TIMESTAMP` is UTC), so the
+//! same column gives the same string on every backend, and a typed row reads it with
+//! `time::serde::rfc3339`. SQLite has no types of its own: booleans, timestamps, decimals,
+//! JSON and UUIDs are known by the column's declared type (`BOOLEAN`, `TIMESTAMP`/`DATETIME`,
+//! `DECIMAL(p,s)`/`NUMERIC`, `JSON`, `UUID`), so expressions (`SELECT TRUE`) come back as
+//! SQLite stores them. MariaDB's `JSON` is `LONGTEXT` underneath and comes back as a string.
 //!
 //! Parameters bind as their JSON type: integers as 64-bit integers, floats as doubles, strings
-//! as text, booleans, null, arrays and objects as JSON text (`jsonb` on PostgreSQL).
-//! PostgreSQL does not turn text into dates or UUIDs by itself: write `CAST(:day AS DATE)`.
+//! as text, booleans, bytes (`serialize_bytes`) as blobs, arrays and objects as JSON text
+//! (`jsonb` on PostgreSQL), and null — untyped on PostgreSQL, so that it fits any column.
+//! PostgreSQL does not turn text into dates, timestamps or UUIDs by itself: write
+//! `CAST(:day AS DATE)` or `:day::date` (in a `queries.postgres.sql` variant if the other
+//! backends should not see the cast).
+//!
+//! # Request transactions
+//!
+//! A web framework opens one [`Transaction`] per request, lazily: keep the [`Database`] and the
+//! [`TxMode`] (read for GET/HEAD, write otherwise) in the request, call
+//! [`Database::begin`] on the first query, and after the handler [`commit`](Transaction::commit)
+//! (status below 400) or [`rollback`](Transaction::rollback) before the response leaves, so that
+//! a failed commit can still replace it. A request that never queries never takes a
+//! connection. Errors carry an [`ErrorKind`] to map to HTTP once: constraint violations to
+//! 409/400, [`ErrorKind::Unavailable`] to 503 with `Retry-After`, the rest to 500.
 //!
 //! # SQLite
 //!

@@ -17,6 +17,19 @@ pub(crate) fn server_error(error: sqlx::Error) -> Error {
     };
     let message = match &error {
         sqlx::Error::PoolTimedOut => "no connection free in the pool in time".to_owned(),
+        // MySQL's message quotes the duplicate value ("Duplicate entry 'calvin' for key
+        // 'login'"): keep the log free of data.
+        sqlx::Error::Database(db)
+            if kind == ErrorKind::UniqueViolation
+                && db
+                    .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                    .is_some() =>
+        {
+            format!(
+                "error returned from database: duplicate entry for key '{}'",
+                constraint.as_deref().unwrap_or("?")
+            )
+        }
         other => other.to_string(),
     };
     Error::new(kind, message)

@@ -29,11 +29,11 @@ pub enum TxMode {
 }
 
 /// Receives result rows, one at a time, with the column names.
-pub(crate) trait Sink: Send {
+pub(crate) trait Sink {
     fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()>;
 }
 
-impl<F: FnMut(&[&str], Vec<Value>) -> Result<()> + Send> Sink for F {
+impl<F: FnMut(&[&str], Vec<Value>) -> Result<()>> Sink for F {
     fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()> {
         self(names, values)
     }
@@ -149,7 +149,7 @@ impl Transaction {
     /// As [`rows`](Transaction::rows).
     pub async fn rows_as<T, P>(&mut self, name: &str, params: &P) -> Result<Vec<T>>
     where
-        T: DeserializeOwned + Send,
+        T: DeserializeOwned,
         P: Serialize + ?Sized,
     {
         let mut rows = Vec::new();
@@ -190,7 +190,7 @@ impl Transaction {
     /// As [`rows`](Transaction::rows).
     pub async fn one_as<T, P>(&mut self, name: &str, params: &P) -> Result<Option<T>>
     where
-        T: DeserializeOwned + Send,
+        T: DeserializeOwned,
         P: Serialize + ?Sized,
     {
         let mut row = None;

@@ -1,25 +1,6 @@
 //! Result values: the JSON forms every backend converts its column types to, and typed rows.
 //!
-//! | database type                         | JSON                                             |
-//! |---------------------------------------|--------------------------------------------------|
-//! | integers                              | number                                           |
-//! | floats                                | number (`"NaN"`, `"Infinity"`, `"-Infinity"` as strings) |
-//! | `NUMERIC`, `DECIMAL`                  | string, digits as stored (no precision lost)     |
-//! | text, `CHAR`, `VARCHAR`, enums        | string                                           |
-//! | booleans                              | `true` / `false`                                 |
-//! | `NULL`                                | `null`                                           |
-//! | `DATE`                                | `"2024-05-01"`                                   |
-//! | `TIME`                                | `"12:30:00"`, fraction only when not zero        |
-//! | timestamps, with or without zone      | `"2024-05-01T12:30:00Z"` (RFC 3339, UTC)         |
-//! | `JSON`, `JSONB`                       | the JSON value                                   |
-//! | `UUID`                                | `"67e55044-10b1-426f-9247-bb680e5fe0c8"`         |
-//! | binary (`BLOB`, `BYTEA`, `VARBINARY`) | string, standard base64 with padding             |
-//!
-//! Timestamps without a zone (`TIMESTAMP` in PostgreSQL, `DATETIME` in MySQL, SQLite text) are
-//! read as UTC and written with `Z`: warden-sql runs every session in UTC (sqlx sets `TimeZone`
-//! on PostgreSQL and `time_zone` on MySQL to UTC, and SQLite's `CURRENT_TIMESTAMP` is UTC), so
-//! the same column gives the same string on every backend, and a typed row can read it with
-//! `time::serde::rfc3339`.
+//! The mapping is documented in the crate documentation (section *Results*).
 
 use std::fmt;
 
