@@ -534,9 +534,11 @@ impl ColumnKind {
             Self::Timestamp
         } else if is("DECIMAL") || is("NUMERIC") {
             Self::Decimal {
+                // SQL scales stay far below 100; anything else is not a scale worth padding to.
                 scale: size
                     .and_then(|size| size.split_once(','))
-                    .and_then(|(_, scale)| scale.trim_end_matches(')').trim().parse().ok()),
+                    .and_then(|(_, scale)| scale.trim_end_matches(')').trim().parse().ok())
+                    .filter(|&scale| scale <= 100),
             }
         } else if is("JSON") || is("JSONB") {
             Self::Json
@@ -657,6 +659,10 @@ mod tests {
         );
         assert_eq!(
             ColumnKind::of(Some("NUMERIC")),
+            ColumnKind::Decimal { scale: None }
+        );
+        assert_eq!(
+            ColumnKind::of(Some("DECIMAL(10, 99999999999)")),
             ColumnKind::Decimal { scale: None }
         );
         assert_eq!(ColumnKind::of(Some("timestamp")), ColumnKind::Timestamp);

@@ -57,7 +57,8 @@ fn push_fraction(text: &mut String, nanos: u32) {
 
 /// A timestamp, in UTC with `Z`.
 pub(crate) fn timestamp(at: OffsetDateTime) -> Value {
-    let utc = at.to_offset(UtcOffset::UTC);
+    // Near the ends of the supported range UTC may not exist: keep the offset then.
+    let utc = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
     let text = utc
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| utc.to_string());
@@ -139,7 +140,7 @@ fn parse_offset(text: &str) -> Option<UtcOffset> {
     let digits = text.get(1..)?;
     let (hours, minutes) = match digits.split_once(':') {
         Some((h, m)) => (h, m),
-        None if digits.len() == 4 => digits.split_at(2),
+        None if digits.len() == 4 && digits.is_ascii() => digits.split_at(2),
         None => (digits, "00"),
     };
     let hours: i8 = number(hours, 2)?;
@@ -490,6 +491,31 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(text), None, "{text}");
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_the_timestamp_parser_panic(text in "\\PC{0,40}") {
+            let _ = parse_timestamp(&text);
+        }
+
+        #[test]
+        fn timestamp_like_text_does_not_panic_either(
+            text in "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]{0,12}[Z+\\-]?[0-9:é]{0,6}"
+        ) {
+            let _ = parse_timestamp(&text);
+        }
+    }
+
+    #[test]
+    fn timestamps_beyond_year_9999_in_utc_keep_their_offset() {
+        let at = parse_timestamp("9999-12-31 23:30:00-05:00").unwrap();
+        assert_eq!(timestamp(at), json!("9999-12-31T23:30:00-05:00"));
+    }
+
+    #[test]
+    fn offsets_with_wide_characters_are_refused() {
+        assert_eq!(parse_timestamp("2024-05-01 12:30+aéb"), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@ on_every_backend! {
         assert!(error.kind().is_constraint_violation());
         assert_eq!(error.constraint(), expected_constraint(db.backend(), error.kind()));
         assert_eq!(error.query(), Some("add_stuff"));
+        assert!(!error.to_string().contains("Chair"), "no data in messages: {error}");
     }
 
     async fn an_unknown_reference_is_a_foreign_key_violation(db: Database) {
