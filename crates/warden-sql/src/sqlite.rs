@@ -113,8 +113,13 @@ impl ConnPool {
             ),
         }
         .map_err(sqlite_error)?;
-        conn.busy_timeout(settings.busy_timeout)
-            .map_err(sqlite_error)?;
+        // The writer waits for other processes' locks asynchronously (see `Sqlite::begin`), so
+        // that a worker thread never sleeps in SQLite's busy handler.
+        let busy_timeout = match self.role {
+            Role::Writer => Duration::ZERO,
+            Role::Reader => settings.busy_timeout,
+        };
+        conn.busy_timeout(busy_timeout).map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(settings.statement_cache);
         if self.role == Role::Writer && matches!(settings.target, Target::File(_)) {
             let mode: String = conn
@@ -214,6 +219,7 @@ pub(crate) struct Sqlite {
     writer: Arc<ConnPool>,
     readers: Option<Arc<ConnPool>>,
     memory: bool,
+    busy_timeout: Duration,
 }
 
 impl Sqlite {
@@ -230,17 +236,24 @@ impl Sqlite {
             writer,
             readers,
             memory,
+            busy_timeout: settings.busy_timeout,
         })
     }
 
     pub(crate) async fn begin(&self, mode: TxMode) -> Result<SqliteTx> {
-        let (pool, begin) = match (mode, &self.readers) {
-            (TxMode::Read, Some(readers)) => (readers, "BEGIN"),
-            (TxMode::Read, None) => (&self.writer, "BEGIN"),
-            (TxMode::Write, _) => (&self.writer, "BEGIN IMMEDIATE"),
+        let lease = match (mode, &self.readers) {
+            (TxMode::Read, Some(readers)) => {
+                let lease = readers.lease().await?;
+                run_cached(lease.conn()?, "BEGIN")?;
+                lease
+            }
+            (TxMode::Read, None) => {
+                let lease = self.writer.lease().await?;
+                run_cached(lease.conn()?, "BEGIN")?;
+                lease
+            }
+            (TxMode::Write, _) => self.begin_immediate(self.writer.lease().await?).await?,
         };
-        let lease = pool.lease().await?;
-        run_cached(lease.conn()?, begin)?;
         Ok(SqliteTx {
             lease,
             read_only: mode == TxMode::Read,
@@ -250,10 +263,38 @@ impl Sqlite {
         })
     }
 
-    /// Runs a script outside any transaction, on the writer.
+    /// Takes the write lock. Within the process the writer lease already serialises writers;
+    /// another process (a CLI command, a second server) may hold the lock: then wait for it
+    /// without blocking the worker, retrying until the busy timeout.
+    /// (The lease is moved in and out: a `&Connection` held across an await would make request
+    /// futures `!Send`.)
+    async fn begin_immediate(&self, lease: Lease) -> Result<Lease> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let error = match run_cached(lease.conn()?, "BEGIN IMMEDIATE") {
+                Ok(()) => return Ok(lease),
+                Err(error) => error,
+            };
+            let waited = started.elapsed();
+            if error.kind() != ErrorKind::Unavailable || waited >= self.busy_timeout {
+                return Err(error);
+            }
+            tokio::time::sleep(pause.min(self.busy_timeout - waited)).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Runs a script outside any transaction, on the writer. Each statement may wait for other
+    /// processes' locks up to the busy timeout, blocking the worker: scripts are for
+    /// administration, not requests.
     pub(crate) async fn run_script(&self, sql: &str) -> Result<()> {
         let lease = self.writer.lease().await?;
-        script(lease.conn()?, sql, false)
+        let conn = lease.conn()?;
+        conn.busy_timeout(self.busy_timeout).map_err(sqlite_error)?;
+        let result = script(conn, sql, false);
+        conn.busy_timeout(Duration::ZERO).map_err(sqlite_error)?;
+        result
     }
 }
 

@@ -161,6 +161,43 @@ async fn another_process_holding_the_lock_makes_writes_unavailable() {
     scratch.drop().await;
 }
 
+/// On a single-threaded runtime, a writer that slept in SQLite's busy handler would keep the
+/// holder from ever committing: waiting for the lock must leave the worker free.
+#[tokio::test(flavor = "current_thread")]
+async fn waiting_for_another_process_lock_does_not_block_the_worker() {
+    let scratch = Scratch::new(Backend::Sqlite).await;
+    let options = Options::new().busy_timeout(Duration::from_secs(5));
+    let db = scratch.database(options.clone()).await;
+    let other = Database::connect_with(&scratch.url, queries(), options)
+        .await
+        .unwrap();
+    let mut holder = other.begin(TxMode::Write).await.unwrap();
+    holder
+        .scalar("add_stuff", &json!({"stuff": "Chair"}))
+        .await
+        .unwrap();
+    let waiter = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let mut tx = db.begin(TxMode::Write).await?;
+            let count: i64 = tx.scalar_as("count_stuff", &()).await?;
+            tx.commit().await?;
+            Ok::<_, warden_sql::Error>((count, started.elapsed()))
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    holder.commit().await.unwrap();
+    let (count, waited) = waiter.await.unwrap().unwrap();
+    assert_eq!(count, 1, "the waiter saw the holder's commit");
+    assert!(
+        waited < Duration::from_secs(2),
+        "waited {waited:?}, not the busy timeout"
+    );
+    drop((db, other));
+    scratch.drop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_slow_query_leaves_the_pool_usable() {
     let scratch = Scratch::new(Backend::Sqlite).await;
