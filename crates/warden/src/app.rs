@@ -426,6 +426,11 @@ pub struct BuildError {
 }
 
 impl BuildError {
+    /// A build error from problems found outside the builder (the application's own checks).
+    pub fn new(problems: Vec<String>) -> Self {
+        Self { problems }
+    }
+
     /// The problems.
     pub fn problems(&self) -> &[String] {
         &self.problems

@@ -87,6 +87,7 @@ mod settings;
 pub mod sql;
 mod token;
 mod user;
+mod users;
 
 #[doc(inline)]
 pub use app::{App, AppBuilder, BuildError};
@@ -118,6 +119,8 @@ pub use sql::Tx;
 pub use token::{IssuedToken, Tokens};
 #[doc(inline)]
 pub use user::CurrentUser;
+#[doc(inline)]
+pub use users::Users;
 
 /// Validation rules for [`Valid`] parameters (re-exported so versions match).
 pub use garde;

@@ -64,14 +64,23 @@ impl Settings {
     /// Defaults, then `warden.toml` (or the file named by `WARDEN_CONFIG`) when it exists, then
     /// `WARDEN_*` environment variables.
     pub fn load() -> Result<Self, Box<figment::Error>> {
-        Self::figment().extract().map_err(Box::new)
+        Self::load_with(Settings::default())
+    }
+
+    /// Like [`Settings::load`], over the application's own defaults (its name, say).
+    pub fn load_with(defaults: Settings) -> Result<Self, Box<figment::Error>> {
+        Self::figment_with(defaults).extract().map_err(Box::new)
     }
 
     /// The layered configuration source behind [`Settings::load`], for applications that read
     /// their own settings from the same file and environment.
     pub fn figment() -> Figment {
+        Self::figment_with(Settings::default())
+    }
+
+    fn figment_with(defaults: Settings) -> Figment {
         let file = std::env::var("WARDEN_CONFIG").unwrap_or_else(|_| "warden.toml".to_owned());
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let mut figment = Figment::from(Serialized::defaults(defaults));
         if Path::new(&file).exists() {
             figment = figment.merge(Toml::file(file));
         }

@@ -1,0 +1,42 @@
+//! The application's view of its user directory, for handlers that change users.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+
+use crate::authn::Authenticator;
+use crate::context::RouteContext;
+use crate::error::{Error, Result};
+
+/// A handle on the cached directory, as a handler extractor.
+///
+/// Warden caches user lookups and verified passwords for a short TTL; a handler that changes
+/// a password, renames or removes a user calls [`Users::forget`] so that the change counts at
+/// once.
+///
+/// ```
+/// # use warden::{Result, Tx, Users};
+/// async fn change_password(users: Users /* , ... */) -> Result<()> {
+///     // ... UPDATE the hash through the Tx ...
+///     users.forget("calvin");
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Users(Arc<Authenticator>);
+
+impl Users {
+    /// Drops what is cached about `login`.
+    pub fn forget(&self, login: &str) {
+        self.0.forget(login);
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Users {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        Ok(Users(Arc::clone(RouteContext::of(parts)?.auth())))
+    }
+}

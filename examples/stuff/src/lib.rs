@@ -1,0 +1,142 @@
+//! # stuff
+//!
+//! The reference back-end of the seed course (Flask + FlaskSimpleAuth + AnoDB) on warden:
+//! users, stuff and owned objects, with the course's routes, status codes and curl examples.
+//! Its SQL lives in `sql/` (`create.sql`, `data.sql`, `queries.sql` and per-backend variants)
+//! and is embedded in the binary, so it runs from any directory.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let settings = stuff::settings()?;
+//! let db = stuff::connect("sqlite://stuff.db").await?;
+//! let app = stuff::app(settings, db)?;
+//! let server = warden::Server::bind("127.0.0.1:5000", &app.settings().server).await?;
+//! server.serve(app.router()).await?;
+//! # Ok(()) }
+//! ```
+
+mod compute;
+mod objects;
+mod stuff;
+mod users;
+mod whoami;
+
+use anyhow::Context as _;
+use serde_json::json;
+use warden::sql::{Backend, Database, Queries, SqlDirectory};
+use warden::{App, BuildError, Routes, Settings};
+
+/// The SQL of the back-end, embedded.
+pub mod sql {
+    /// The schema on SQLite.
+    pub const CREATE_SQLITE: &str = include_str!("../sql/create.sql");
+    /// The schema on PostgreSQL.
+    pub const CREATE_POSTGRES: &str = include_str!("../sql/create.postgres.sql");
+    /// The schema on MySQL/MariaDB.
+    pub const CREATE_MYSQL: &str = include_str!("../sql/create.mysql.sql");
+    /// The initial data.
+    pub const DATA: &str = include_str!("../sql/data.sql");
+    /// Drops the tables.
+    pub const DROP: &str = include_str!("../sql/drop.sql");
+    /// The named queries and their per-backend variants.
+    pub const QUERIES: [(&str, &str); 3] = [
+        ("queries.sql", include_str!("../sql/queries.sql")),
+        (
+            "queries.sqlite.sql",
+            include_str!("../sql/queries.sqlite.sql"),
+        ),
+        (
+            "queries.mysql.sql",
+            include_str!("../sql/queries.mysql.sql"),
+        ),
+    ];
+}
+
+/// The database URL used when none is configured: a file in the current directory.
+pub const DEFAULT_DATABASE: &str = "sqlite://stuff.db";
+
+/// The back-end's settings: warden's, named `stuff`, from `warden.toml` and `WARDEN_*`.
+pub fn settings() -> anyhow::Result<Settings> {
+    let defaults = Settings {
+        name: "stuff".to_owned(),
+        database_url: Some(DEFAULT_DATABASE.to_owned()),
+        ..Settings::default()
+    };
+    Settings::load_with(defaults).map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Connects, creates the schema if absent and loads the initial data if there are no users.
+pub async fn connect(url: &str) -> anyhow::Result<Database> {
+    let queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
+    let db = Database::connect(url, queries)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    let create = match db.backend() {
+        Backend::Postgres => sql::CREATE_POSTGRES,
+        Backend::MySql => sql::CREATE_MYSQL,
+        _ => sql::CREATE_SQLITE,
+    };
+    db.run_script(create).await.context("creating the schema")?;
+    let users: i64 = db
+        .scalar_as("count_users", &json!({}))
+        .await
+        .context("counting users")?;
+    if users == 0 {
+        db.run_script(sql::DATA)
+            .await
+            .context("loading the initial data")?;
+        tracing::info!("loaded the initial data");
+    }
+    Ok(db)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The application: every route with its declaration, users from the database.
+pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
+    let users = SqlDirectory::new(db.clone(), "warden_user")
+        .and_then(|d| d.update_hash("warden_set_password"))
+        .map(|d| d.declare_group("ADMIN"))
+        .map_err(|e| BuildError::new(vec![e.to_string()]))?;
+    let mode = settings.mode;
+    App::builder(settings)
+        .database(db)
+        .directory(users)
+        .object("owned", objects::owned)
+        .object("user", objects::user)
+        .routes(
+            Routes::new()
+                .merge(whoami::routes())
+                .merge(stuff::routes())
+                .merge(users::routes(mode))
+                .merge(objects::routes())
+                .nest("/cmp", compute::routes()),
+        )
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_in_messages() {
+        assert_eq!(
+            redact("postgres://kiva:EfTLPJBij@pagode/kiva"),
+            "postgres://kiva:***@pagode/kiva"
+        );
+        assert_eq!(redact("sqlite://stuff.db"), "sqlite://stuff.db");
+    }
+}

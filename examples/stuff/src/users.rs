@@ -1,0 +1,148 @@
+//! Creating and changing users: /register for anyone, /auth and /users for administrators in
+//! production (open in development, as the course has them, with its warning).
+
+use axum::Json;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use warden::{
+    Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, group, post, put,
+};
+
+pub(crate) fn routes(mode: RunMode) -> Routes {
+    // "MUST NOT BE OPEN!" says the course: in production only administrators manage users.
+    let managers = || match mode {
+        RunMode::Production => group("ADMIN"),
+        RunMode::Development => Authz::Open,
+    };
+    Routes::new()
+        .route("/register", post(Open, register))
+        .route("/auth", post(managers(), post_auth))
+        .route("/users", post(managers(), post_users))
+        .route("/users/{uid}", put(managers(), put_user))
+}
+
+/// Logins travel in Basic credentials and tokens, which a `:` would break.
+fn check_login(login: &str) -> Result<()> {
+    if login.is_empty() || login.chars().count() > 64 {
+        return Err(Error::bad_request("login must have 1 to 64 characters"));
+    }
+    if login.contains(':') || login.chars().any(char::is_control) {
+        return Err(Error::bad_request(
+            "login must not contain ':' or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A new password, checked against the policy and hashed with argon2id.
+async fn new_hash(passwords: &Passwords, login: &str, password: &str) -> Result<String> {
+    check_login(login)?;
+    passwords.check(password, Some(login))?;
+    passwords.hash(password).await
+}
+
+fn created(uid: i64) -> (StatusCode, Json<Value>) {
+    (StatusCode::CREATED, Json(json!({ "uid": uid })))
+}
+
+fn conflict(login: &str) -> Error {
+    Error::conflict(format!("conflict on user: {login}"))
+}
+
+#[derive(Deserialize)]
+struct Register {
+    login: String,
+    pword: String,
+}
+
+async fn register(
+    tx: Tx,
+    passwords: Passwords,
+    Params(p): Params<Register>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let pword = new_hash(&passwords, &p.login, &p.pword).await?;
+    let uid: Option<i64> = tx
+        .scalar_as("add_new_user", &json!({ "login": p.login, "pword": pword }))
+        .await?;
+    uid.map(created).ok_or_else(|| conflict(&p.login))
+}
+
+/// The course's `model.User`.
+#[derive(Deserialize, Serialize)]
+#[allow(non_snake_case)]
+struct User {
+    login: String,
+    password: String,
+    isAdmin: bool,
+    uid: Option<i64>,
+}
+
+async fn insert(
+    tx: &Tx,
+    passwords: &Passwords,
+    mut user: User,
+) -> Result<(StatusCode, Json<Value>)> {
+    user.password = new_hash(passwords, &user.login, &user.password).await?;
+    let uid: Option<i64> = tx
+        .scalar_as("new_user_with_object", &json!({ "u": user }))
+        .await?;
+    uid.map(created).ok_or_else(|| conflict(&user.login))
+}
+
+#[derive(Deserialize)]
+struct AuthParams {
+    u: User,
+}
+
+/// `{"u": {"login": ..., "password": ..., "isAdmin": ...}}`.
+async fn post_auth(
+    tx: Tx,
+    passwords: Passwords,
+    Params(p): Params<AuthParams>,
+) -> Result<(StatusCode, Json<Value>)> {
+    insert(&tx, &passwords, p.u).await
+}
+
+#[derive(Deserialize)]
+struct UsersParams {
+    user: User,
+}
+
+/// `user` as a JSON object, or as JSON text in a form field.
+async fn post_users(
+    tx: Tx,
+    passwords: Passwords,
+    Params(p): Params<UsersParams>,
+) -> Result<(StatusCode, Json<Value>)> {
+    insert(&tx, &passwords, p.user).await
+}
+
+#[derive(Deserialize)]
+struct ChangeParams {
+    uid: i64,
+    user: User,
+}
+
+async fn put_user(
+    tx: Tx,
+    passwords: Passwords,
+    users: Users,
+    Params(p): Params<ChangeParams>,
+) -> Result<StatusCode> {
+    let mut user = p.user;
+    if user.uid != Some(p.uid) {
+        return Err(Error::bad_request("inconsistent user id"));
+    }
+    let old: Option<String> = tx
+        .scalar_as("get_user_login", &json!({ "uid": p.uid }))
+        .await?;
+    let old = old.ok_or_else(|| Error::not_found(format!("no such user: {}", p.uid)))?;
+    user.password = new_hash(&passwords, &user.login, &user.password).await?;
+    tx.execute("change_user_with_object", &json!({ "u": user }))
+        .await?;
+    // The old login and password must stop working now, not when the cache runs out.
+    users.forget(&old);
+    users.forget(&user.login);
+    Ok(StatusCode::NO_CONTENT)
+}

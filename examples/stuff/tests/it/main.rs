@@ -1,0 +1,15 @@
+//! The stuff suite: every route and status of the reference back-end, through warden-test,
+//! in-process by default and against a live server when `WARDEN_TEST_URL` is set.
+//!
+//! Tests never change the seed data and name what they create uniquely, so they run in
+//! parallel against one live server.
+
+mod auth;
+mod common;
+mod compute;
+mod errors;
+mod objects;
+mod stuff;
+mod tokens;
+mod users;
+mod version;
