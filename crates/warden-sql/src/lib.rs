@@ -115,12 +115,14 @@
 //! See [`Options`] for the pool sizes and timeouts.
 
 mod backend;
+mod bind;
 mod database;
 mod error;
 mod mysql;
 mod params;
 mod parse;
 mod postgres;
+mod queries;
 mod query;
 mod scan;
 mod server;
@@ -131,6 +133,7 @@ mod value;
 pub use backend::Backend;
 pub use database::{Database, Options};
 pub use error::{Error, ErrorKind, Result};
-pub use query::{Origin, Queries, Query, QueryKind};
+pub use queries::Queries;
+pub use query::{Origin, Query, QueryKind};
 pub use transaction::{Transaction, TxMode};
 pub use value::Row;

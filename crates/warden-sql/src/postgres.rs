@@ -12,8 +12,8 @@ use sqlx::postgres::{
 };
 use sqlx::{Arguments, AssertSqlSafe, Column, Decode, Encode, Postgres, Row, TypeInfo, ValueRef};
 
+use crate::bind::Bind;
 use crate::error::{Error, ErrorKind, Result};
-use crate::params::Bind;
 use crate::query::Rendered;
 use crate::server::server_error;
 use crate::transaction::{Fetch, Sink};

@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::bind::Bind;
 use crate::database::Shared;
 use crate::error::Result;
-use crate::params::{self, Bind};
+use crate::params;
 use crate::query::{Query, QueryKind, Rendered};
 use crate::value::{self, Row};
 use crate::{mysql, postgres, sqlite};

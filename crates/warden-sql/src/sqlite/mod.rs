@@ -1,8 +1,9 @@
 //! SQLite through rusqlite: the embedded default, tuned for one process serving many requests.
 //!
 //! - One **writer** connection, leased by write transactions one at a time (`BEGIN IMMEDIATE`):
-//!   writes are serialised in the process, so `BEGIN IMMEDIATE` only waits for other processes,
-//!   and a read-then-write transaction never fails with `SQLITE_BUSY` half-way.
+//!   writes are serialised in the process, so `BEGIN IMMEDIATE` only waits for other processes
+//!   (asynchronously, up to the busy timeout), and a read-then-write transaction never fails
+//!   with `SQLITE_BUSY` half-way.
 //! - A small pool of **reader** connections (`PRAGMA query_only`) for read transactions; in WAL
 //!   mode they read while the writer writes.
 //! - Queries run **inline** on the async worker: a point read costs microseconds, far less than
@@ -12,207 +13,25 @@
 //! `sqlite::memory:` is one connection shared by readers and writer (each in-memory connection
 //! would otherwise be its own database).
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+mod column;
+mod pool;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Batch, Connection, ErrorCode, OpenFlags, ToSql};
+use rusqlite::{Batch, Connection, ErrorCode, ToSql};
 use serde_json::Value;
-use tokio::sync::{Semaphore, TryAcquireError};
 
+use crate::TxMode;
+use crate::bind::Bind;
 use crate::error::{Error, ErrorKind, Result};
-use crate::params::Bind;
 use crate::query::Rendered;
 use crate::transaction::{Fetch, Sink};
-use crate::{TxMode, value};
-
-/// Where the database lives.
-#[derive(Debug, Clone)]
-pub(crate) enum Target {
-    File(PathBuf),
-    Memory,
-}
-
-impl Target {
-    /// The target of a `sqlite:` URL.
-    pub(crate) fn from_url(url: &str) -> Result<Self> {
-        let rest = url
-            .strip_prefix("sqlite:")
-            .ok_or_else(|| Error::new(ErrorKind::Other, "not a sqlite: URL"))?;
-        let path = rest.strip_prefix("//").unwrap_or(rest);
-        if path.contains('?') {
-            return Err(Error::new(
-                ErrorKind::Other,
-                "SQLite URLs take no options; use warden_sql::Options",
-            ));
-        }
-        match path {
-            ":memory:" | "memory:" => Ok(Self::Memory),
-            "" => Err(Error::new(
-                ErrorKind::Other,
-                "SQLite URL without a file: use sqlite://file.db or sqlite::memory:",
-            )),
-            path => Ok(Self::File(PathBuf::from(path))),
-        }
-    }
-}
-
-/// What the pool needs to open its connections.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub(crate) target: Target,
-    pub(crate) readers: usize,
-    pub(crate) busy_timeout: Duration,
-    pub(crate) acquire_timeout: Duration,
-    pub(crate) statement_cache: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Writer,
-    Reader,
-}
-
-/// A fixed number of connections, opened again if one is lost.
-struct ConnPool {
-    idle: Mutex<Vec<Connection>>,
-    permits: Semaphore,
-    role: Role,
-    settings: Arc<Settings>,
-}
-
-impl ConnPool {
-    fn new(role: Role, size: usize, settings: &Arc<Settings>) -> Result<Arc<Self>> {
-        let pool = Arc::new(Self {
-            idle: Mutex::new(Vec::with_capacity(size)),
-            permits: Semaphore::new(size),
-            role,
-            settings: settings.clone(),
-        });
-        // Open them all now, so that a bad path fails at startup, not at the first request.
-        let connections = (0..size).map(|_| pool.open()).collect::<Result<Vec<_>>>()?;
-        *pool.lock() = connections;
-        Ok(pool)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn open(&self) -> Result<Connection> {
-        let settings = &self.settings;
-        let conn = match &settings.target {
-            Target::Memory => Connection::open_in_memory(),
-            Target::File(path) => Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            ),
-        }
-        .map_err(sqlite_error)?;
-        // The writer waits for other processes' locks asynchronously (see `Sqlite::begin`), so
-        // that a worker thread never sleeps in SQLite's busy handler.
-        let busy_timeout = match self.role {
-            Role::Writer => Duration::ZERO,
-            Role::Reader => settings.busy_timeout,
-        };
-        conn.busy_timeout(busy_timeout).map_err(sqlite_error)?;
-        conn.set_prepared_statement_cache_capacity(settings.statement_cache);
-        if self.role == Role::Writer && matches!(settings.target, Target::File(_)) {
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-                .map_err(sqlite_error)?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode");
-            }
-        }
-        let pragmas = match self.role {
-            Role::Writer => "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            Role::Reader => "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;",
-        };
-        conn.execute_batch(pragmas).map_err(sqlite_error)?;
-        Ok(conn)
-    }
-
-    /// Leases a connection, waiting at most the acquire timeout for one.
-    async fn lease(self: &Arc<Self>) -> Result<Lease> {
-        let permit = match self.permits.try_acquire() {
-            Ok(permit) => permit,
-            Err(TryAcquireError::NoPermits) => {
-                let timeout = self.settings.acquire_timeout;
-                tokio::time::timeout(timeout, self.permits.acquire())
-                    .await
-                    .map_err(|_| {
-                        Error::new(
-                            ErrorKind::Unavailable,
-                            format!(
-                                "no SQLite {} connection free within {timeout:?}",
-                                self.role_name()
-                            ),
-                        )
-                    })?
-                    .map_err(|_| closed())?
-            }
-            Err(TryAcquireError::Closed) => return Err(closed()),
-        };
-        // The lease gives the permit back when it ends.
-        permit.forget();
-        let mut lease = Lease {
-            conn: None,
-            pool: self.clone(),
-        };
-        let idle = self.lock().pop();
-        lease.conn = Some(match idle {
-            Some(conn) => conn,
-            None => self.open()?,
-        });
-        Ok(lease)
-    }
-
-    fn role_name(&self) -> &'static str {
-        match self.role {
-            Role::Writer => "writer",
-            Role::Reader => "reader",
-        }
-    }
-}
-
-fn closed() -> Error {
-    Error::new(ErrorKind::Unavailable, "the database is closed")
-}
-
-/// One connection taken from a pool; given back (rolled back if need be) when dropped.
-struct Lease {
-    /// `None` only while a slow query has it on the blocking pool.
-    conn: Option<Connection>,
-    pool: Arc<ConnPool>,
-}
-
-impl Lease {
-    fn conn(&self) -> Result<&Connection> {
-        self.conn
-            .as_ref()
-            .ok_or_else(|| Error::new(ErrorKind::Other, "connection lost by a cancelled query"))
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            let clean = conn.is_autocommit()
-                || (conn.execute_batch("ROLLBACK").is_ok() && conn.is_autocommit());
-            // A connection stuck in a transaction is closed (which rolls back); the pool opens
-            // a new one when needed.
-            if clean {
-                self.pool.lock().push(conn);
-            }
-        }
-        self.pool.permits.add_permits(1);
-    }
-}
+use column::{ColumnKind, convert};
+use pool::{ConnPool, Lease, Role};
+pub(crate) use pool::{Settings, Target};
 
 /// The SQLite side of a [`Database`](crate::Database).
 pub(crate) struct Sqlite {
@@ -542,96 +361,6 @@ fn script(conn: &Connection, sql: &str, read_only: bool) -> Result<()> {
     Ok(())
 }
 
-/// How to read a column, from its declared type (SQLite values have no type of their own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ColumnKind {
-    Plain,
-    Bool,
-    Timestamp,
-    Decimal { scale: Option<usize> },
-    Json,
-    Uuid,
-}
-
-impl ColumnKind {
-    /// Runs per query and column: compares in place, allocates nothing.
-    fn of(declared: Option<&str>) -> Self {
-        let Some(declared) = declared else {
-            return Self::Plain;
-        };
-        let (base, size) = match declared.split_once('(') {
-            Some((base, size)) => (base.trim(), Some(size)),
-            None => (declared.trim(), None),
-        };
-        let is = |name: &str| base.eq_ignore_ascii_case(name);
-        if is("BOOL") || is("BOOLEAN") {
-            Self::Bool
-        } else if is("DATETIME")
-            || is("TIMESTAMP")
-            || is("TIMESTAMPTZ")
-            || is("TIMESTAMP WITH TIME ZONE")
-            || is("TIMESTAMP WITHOUT TIME ZONE")
-        {
-            Self::Timestamp
-        } else if is("DECIMAL") || is("NUMERIC") {
-            Self::Decimal {
-                // SQL scales stay far below 100; anything else is not a scale worth padding to.
-                scale: size
-                    .and_then(|size| size.split_once(','))
-                    .and_then(|(_, scale)| scale.trim_end_matches(')').trim().parse().ok())
-                    .filter(|&scale| scale <= 100),
-            }
-        } else if is("JSON") || is("JSONB") {
-            Self::Json
-        } else if is("UUID") {
-            Self::Uuid
-        } else {
-            Self::Plain
-        }
-    }
-}
-
-fn convert(value: ValueRef<'_>, kind: ColumnKind) -> Value {
-    match (value, kind) {
-        (ValueRef::Null, _) => Value::Null,
-        (ValueRef::Integer(i), ColumnKind::Bool) => Value::Bool(i != 0),
-        (ValueRef::Integer(i), ColumnKind::Decimal { scale }) => match scale {
-            Some(scale) if scale > 0 => Value::String(format!("{i}.{:0<scale$}", "")),
-            _ => Value::String(i.to_string()),
-        },
-        (ValueRef::Real(f), ColumnKind::Decimal { scale }) => Value::String(match scale {
-            Some(scale) => format!("{f:.scale$}"),
-            None => f.to_string(),
-        }),
-        (ValueRef::Integer(i), ColumnKind::Timestamp) => {
-            match time::OffsetDateTime::from_unix_timestamp(i) {
-                Ok(at) => value::timestamp(at),
-                Err(_) => Value::from(i),
-            }
-        }
-        (ValueRef::Integer(i), _) => Value::from(i),
-        (ValueRef::Real(f), _) => value::float(f),
-        (ValueRef::Text(bytes), kind) => {
-            let text = String::from_utf8_lossy(bytes);
-            match kind {
-                ColumnKind::Timestamp => match value::parse_timestamp(&text) {
-                    Some(at) => value::timestamp(at),
-                    None => Value::String(text.into_owned()),
-                },
-                ColumnKind::Json => {
-                    serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
-                }
-                _ => Value::String(text.into_owned()),
-            }
-        }
-        (ValueRef::Blob(bytes), ColumnKind::Uuid) => match uuid::Uuid::from_slice(bytes) {
-            Ok(id) => Value::String(id.hyphenated().to_string()),
-            Err(_) => value::base64(bytes),
-        },
-        (ValueRef::Blob(bytes), _) => value::base64(bytes),
-    }
-}
-
 /// Maps a rusqlite error to the crate's kinds.
 pub(crate) fn sqlite_error(error: rusqlite::Error) -> Error {
     use rusqlite::ffi;
@@ -661,92 +390,4 @@ pub(crate) fn sqlite_error(error: rusqlite::Error) -> Error {
     Error::new(kind, format!("sqlite: {error}"))
         .with_constraint(constraint)
         .with_source(error)
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn urls_name_a_file_or_memory() {
-        assert!(matches!(
-            Target::from_url("sqlite::memory:"),
-            Ok(Target::Memory)
-        ));
-        assert!(matches!(
-            Target::from_url("sqlite://:memory:"),
-            Ok(Target::Memory)
-        ));
-        match Target::from_url("sqlite://data/app.db").unwrap() {
-            Target::File(path) => assert_eq!(path, PathBuf::from("data/app.db")),
-            Target::Memory => panic!("not memory"),
-        }
-        match Target::from_url("sqlite:///var/app.db").unwrap() {
-            Target::File(path) => assert_eq!(path, PathBuf::from("/var/app.db")),
-            Target::Memory => panic!("not memory"),
-        }
-        assert!(Target::from_url("sqlite://").is_err());
-        assert!(Target::from_url("sqlite://x.db?mode=ro").is_err());
-    }
-
-    #[test]
-    fn declared_types_choose_the_conversion() {
-        assert_eq!(ColumnKind::of(Some("boolean")), ColumnKind::Bool);
-        assert_eq!(
-            ColumnKind::of(Some("DECIMAL(10, 2)")),
-            ColumnKind::Decimal { scale: Some(2) }
-        );
-        assert_eq!(
-            ColumnKind::of(Some("NUMERIC")),
-            ColumnKind::Decimal { scale: None }
-        );
-        assert_eq!(
-            ColumnKind::of(Some("DECIMAL(10, 99999999999)")),
-            ColumnKind::Decimal { scale: None }
-        );
-        assert_eq!(ColumnKind::of(Some("timestamp")), ColumnKind::Timestamp);
-        assert_eq!(ColumnKind::of(Some("TEXT")), ColumnKind::Plain);
-        assert_eq!(ColumnKind::of(None), ColumnKind::Plain);
-    }
-
-    #[test]
-    fn values_convert_by_declared_type() {
-        let dec = ColumnKind::Decimal { scale: Some(2) };
-        assert_eq!(convert(ValueRef::Integer(1), ColumnKind::Bool), json!(true));
-        assert_eq!(convert(ValueRef::Integer(12), dec), json!("12.00"));
-        assert_eq!(convert(ValueRef::Real(12.5), dec), json!("12.50"));
-        assert_eq!(
-            convert(ValueRef::Real(0.1), ColumnKind::Decimal { scale: None }),
-            json!("0.1")
-        );
-        assert_eq!(
-            convert(
-                ValueRef::Text(b"2024-05-01 12:30:00"),
-                ColumnKind::Timestamp
-            ),
-            json!("2024-05-01T12:30:00Z")
-        );
-        assert_eq!(
-            convert(ValueRef::Text(b"not a date"), ColumnKind::Timestamp),
-            json!("not a date")
-        );
-        assert_eq!(
-            convert(ValueRef::Integer(0), ColumnKind::Timestamp),
-            json!("1970-01-01T00:00:00Z")
-        );
-        assert_eq!(
-            convert(ValueRef::Text(br#"{"a":[1]}"#), ColumnKind::Json),
-            json!({"a": [1]})
-        );
-        assert_eq!(
-            convert(ValueRef::Blob(&[0xff, 0]), ColumnKind::Plain),
-            json!("/wA=")
-        );
-        assert_eq!(
-            convert(ValueRef::Real(f64::NAN), ColumnKind::Plain),
-            json!("NaN")
-        );
-    }
 }
