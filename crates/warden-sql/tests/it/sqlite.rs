@@ -112,6 +112,30 @@ async fn concurrent_read_then_write_transactions_never_meet_busy() {
     scratch.drop().await;
 }
 
+#[tokio::test]
+async fn without_readers_reads_share_the_writer_and_stay_read_only() {
+    let scratch = Scratch::new(Backend::Sqlite).await;
+    let options = Options::new()
+        .sqlite_readers(0)
+        .acquire_timeout(Duration::from_millis(100));
+    let db = scratch.database(options).await;
+    let mut reader = db.begin(TxMode::Read).await.unwrap();
+    let error = reader
+        .scalar("add_stuff", &json!({"stuff": "Chair"}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ReadOnly);
+    // The one connection is taken: a writer waits, then gives up.
+    let error = db.begin(TxMode::Write).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    reader.commit().await.unwrap();
+    db.scalar("add_stuff", &json!({"stuff": "Chair"}))
+        .await
+        .unwrap();
+    drop(db);
+    scratch.drop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_read_while_the_writer_writes() {
     let scratch = Scratch::new(Backend::Sqlite).await;
