@@ -77,14 +77,17 @@ mod context;
 pub mod directory;
 mod error;
 pub mod handler;
+pub mod jwt;
 mod observe;
 mod params;
 pub mod password;
 mod routing;
 mod scheme;
+mod scope;
 mod serve;
 mod settings;
 pub mod sql;
+pub mod store;
 mod token;
 mod user;
 mod users;
@@ -109,6 +112,8 @@ pub use password::Passwords;
 pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, on, patch, post, put};
 #[doc(inline)]
 pub use scheme::{Scheme, Schemes};
+#[doc(inline)]
+pub use scope::Scope;
 #[doc(inline)]
 pub use serve::{Server, shutdown_signal};
 #[doc(inline)]

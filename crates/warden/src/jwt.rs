@@ -1,0 +1,1 @@
+//! JSON Web Tokens with a pinned algorithm (being written).

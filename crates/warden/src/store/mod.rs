@@ -1,0 +1,1 @@
+//! State shared by warden processes (being written).
