@@ -1,1 +1,0 @@
-//! JSON Web Tokens with a pinned algorithm (being written).
