@@ -183,10 +183,8 @@ fn configured(settings: &JwtSettings) -> Result<KeyRing, String> {
             Err(problem) => problems.push(format!("JWT key {kid:?}: {problem}")),
         }
     }
-    let signing_kid = settings
-        .signing_kid
-        .as_deref()
-        .unwrap_or(&settings.keys[0].kid);
+    let first = settings.keys.first().map_or("", |k| k.kid.as_str());
+    let signing_kid = settings.signing_kid.as_deref().unwrap_or(first);
     let signing = match settings.keys.iter().find(|k| k.kid == signing_kid) {
         None => {
             problems.push(format!(

@@ -155,8 +155,9 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 }
 
 /// The store for an optional URL: a [`MemoryStore`] for `None`, a [`RedisStore`] under
-/// `namespace` for a `redis://`, `rediss://`, `redis+unix://` or `unix://` URL (with
-/// [`RedisOptions::default`]).
+/// `namespace` for a `redis://`, `redis+unix://` or `unix://` URL (with
+/// [`RedisOptions::default`]). A `rediss://` (TLS) URL is refused with a clear message until one
+/// of the `redis` crate's TLS features is enabled.
 ///
 /// Fails when the URL or the namespace is invalid, and with a 503 when Redis does not answer
 /// within the default timeout, so a misconfigured or unreachable store stops startup with a clear

@@ -207,10 +207,16 @@ impl RedisStore {
     fn failure(&self, operation: &'static str, e: RedisError) -> Error {
         let internal = matches!(e.kind(), ErrorKind::UnexpectedReturnType | ErrorKind::Parse)
             || e.code() == Some("WRONGTYPE");
+        let cause = if e.is_timeout() {
+            // The connection's own timeouts equal ours: whichever fires first, say the same.
+            Cause::Timeout(self.timeout)
+        } else {
+            Cause::Redis(e)
+        };
         let failure = Failure {
             server: self.server.clone(),
             operation,
-            cause: Cause::Redis(e),
+            cause,
         };
         if internal {
             Error::internal(failure)
