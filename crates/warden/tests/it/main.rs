@@ -4,6 +4,7 @@ mod authz;
 mod build;
 mod common;
 mod errors;
+mod jwt;
 mod logs;
 mod params;
 mod passwords;
