@@ -12,7 +12,8 @@ use axum::routing::MethodRouter;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::authn::Authenticator;
+use crate::apikey::ApiKeyStore;
+use crate::authn::{Authenticator, Services};
 use crate::authorize::{Checkers, Rule};
 use crate::checker::{GroupChecker, ObjectChecker};
 use crate::clock::{Clock, SharedClock, SystemClock};
@@ -20,12 +21,15 @@ use crate::context::RouteContext;
 use crate::directory::{CachedDirectory, Directory, MemoryDirectory};
 use crate::error::Error;
 use crate::handler::RouteMeta;
+use crate::jwt::Jwt;
 use crate::observe::ObserveLayer;
 use crate::password::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
+use crate::revocation::Revocations;
 use crate::routing::{RouteInfo, Routes, captures};
-use crate::scheme::Schemes;
+use crate::scheme::{Scheme, Schemes};
 use crate::settings::{RunMode, Settings};
 use crate::sql::{Database, TxLayer};
+use crate::store::{MemoryStore, Store};
 use crate::token::{CompactTokens, Tokens};
 
 /// A built application: an axum [`Router`] with warden's layers, and its route table.
@@ -104,6 +108,13 @@ impl App {
     pub fn forget_user(&self, login: &str) {
         self.auth.forget(login);
     }
+
+    /// Revokes every token the user holds (a kick): every process refuses them within a
+    /// second. Also forgets what is cached about the user.
+    pub async fn revoke_user(&self, login: &str) -> crate::Result<()> {
+        self.auth.forget(login);
+        self.auth.revocations.revoke_user(login).await
+    }
 }
 
 /// Collects the parts of an application; [`AppBuilder::build`] checks them together.
@@ -118,6 +129,10 @@ pub struct AppBuilder<S> {
     groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
     database: Option<Database>,
+    store: Option<Arc<dyn Store>>,
+    api_keys: Option<Arc<dyn ApiKeyStore>>,
+    sessions: bool,
+    scoped: bool,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -133,7 +148,44 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             groups: HashMap::new(),
             objects: HashMap::new(),
             database: None,
+            store: None,
+            api_keys: None,
+            sessions: false,
+            scoped: false,
         }
+    }
+
+    /// The shared store for revocations, refresh families, one-live-token pointers and nonces.
+    /// Default: in this process's memory; use [`store::connect`](crate::store::connect) with
+    /// `settings.store_url` to share it between processes through Redis.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Mounts the access + refresh cookie flow under `settings.auth.sessions.prefix`
+    /// (`POST /session/login`, `/session/refresh`, `/session/logout` by default).
+    #[must_use]
+    pub fn sessions(mut self) -> Self {
+        self.sessions = true;
+        self
+    }
+
+    /// API keys kept in `keys`: mounts their endpoints under `settings.auth.api_keys.prefix`
+    /// (`/keys` by default) and enables the key header and signed requests when configured.
+    #[must_use]
+    pub fn api_keys(mut self, keys: impl ApiKeyStore) -> Self {
+        self.api_keys = Some(Arc::new(keys));
+        self
+    }
+
+    /// Mounts the scoped-token endpoint at `settings.auth.scoped.path`
+    /// (`POST /tokens/scoped` by default).
+    #[must_use]
+    pub fn scoped_tokens(mut self) -> Self {
+        self.scoped = true;
+        self
     }
 
     /// The database: each request gets a [`Tx`](crate::Tx) on it, opened on first use and
@@ -214,7 +266,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 Vec::new()
             }
         };
-        let default_schemes: Schemes = settings.auth.schemes.iter().copied().collect();
+        let mut default_schemes: Schemes = settings.auth.schemes.iter().copied().collect();
+        if settings.auth.api_keys.header.is_some() {
+            default_schemes = default_schemes.with(Scheme::ApiKey);
+        }
+        if settings.auth.api_keys.signed_requests {
+            default_schemes = default_schemes.with(Scheme::Signed);
+        }
 
         let directory = self
             .directory
@@ -232,19 +290,48 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             settings.auth.cache_ttl,
             Arc::clone(&self.clock),
         );
+        let previous: Vec<&[u8]> = settings
+            .auth
+            .previous_secrets
+            .iter()
+            .map(|s| s.expose().as_bytes())
+            .collect();
         let tokens = CompactTokens::new(
             Arc::clone(&realm),
             &secret,
+            &previous,
             settings.auth.token_lifetime,
             Arc::clone(&self.clock),
         );
+        let jwt = Jwt::new(&settings.auth.jwt, &realm, &secret, Arc::clone(&self.clock))
+            .map_err(|e| Error::internal(format!("JWT settings: {e}")));
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::with_shared_clock(Arc::clone(&self.clock))));
+        // Revocations must outlive every token they may refuse.
+        let horizon = [
+            settings.auth.token_lifetime,
+            settings.auth.jwt.max_lifetime,
+            settings.auth.sessions.refresh_lifetime,
+            settings.auth.api_keys.token_lifetime,
+            settings.auth.scoped.max_lifetime,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+        let revocations = Revocations::new(store, Arc::clone(&self.clock), horizon);
         let auth = tokens.and_then(|tokens| {
             Authenticator::new(
                 Arc::clone(&realm),
                 &settings.auth,
-                cached,
-                passwords,
-                tokens,
+                Services {
+                    directory: cached,
+                    passwords,
+                    tokens,
+                    jwt: jwt?,
+                    revocations,
+                    api_keys: self.api_keys.clone(),
+                },
                 settings.server.max_body_bytes,
                 Arc::clone(&self.clock),
             )
@@ -252,14 +339,30 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let auth = match auth {
             Ok(auth) => Arc::new(auth),
             Err(e) => {
-                problems.push(e.to_string());
+                problems.push(
+                    e.source_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string),
+                );
                 return Err(BuildError { problems });
             }
         };
+        if settings.auth.sessions.refresh_lifetime > settings.auth.jwt.max_lifetime {
+            problems.push("the sessions' refresh lifetime exceeds jwt.max_lifetime".to_owned());
+        }
+        let mut routes = self.routes;
+        if self.sessions {
+            routes = routes.merge(crate::session::routes(&settings.auth.sessions));
+        }
+        if self.api_keys.is_some() {
+            routes = routes.merge(crate::apikey::routes(&settings.auth.api_keys));
+        }
+        if self.scoped {
+            routes = routes.merge(crate::scope::routes(&settings.auth.scoped));
+        }
 
         let mut infos = Vec::new();
         let mut by_path: Vec<(String, Vec<MethodRouter<S>>)> = Vec::new();
-        for (path, methods) in self.routes.entries {
+        for (path, methods) in routes.entries {
             if !path.starts_with('/') {
                 problems.push(format!("path {path:?} must start with '/'"));
                 continue;
@@ -300,7 +403,11 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 }
                 problems.extend(route_problems.into_iter().map(|p| format!("{route}: {p}")));
                 let meta = Arc::new(RouteMeta {
-                    context: RouteContext::new(Arc::clone(&auth), schemes),
+                    context: RouteContext::new(
+                        Arc::clone(&auth),
+                        schemes,
+                        declared.policy.tags.iter().map(|t| t.to_string()).collect(),
+                    ),
                     needs_auth: authz.needs_auth(),
                     has_objects: rule.has_objects(),
                     rule,

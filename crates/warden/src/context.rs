@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::{FromRequestParts, RawPathParams};
 use http::HeaderValue;
 use http::request::Parts;
 
@@ -10,6 +11,7 @@ use crate::authn::{self, Authenticator};
 use crate::error::{Error, Result};
 use crate::params::RequestParams;
 use crate::scheme::Schemes;
+use crate::scope::Scope;
 use crate::user::CurrentUser;
 
 /// The per-route authentication context, shared by all requests to the route.
@@ -20,15 +22,18 @@ pub(crate) struct RouteAuth {
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) schemes: Schemes,
     pub(crate) challenge: Option<HeaderValue>,
+    /// The route's tags, for scoped tokens.
+    pub(crate) tags: Vec<String>,
 }
 
 impl RouteContext {
-    pub(crate) fn new(auth: Arc<Authenticator>, schemes: Schemes) -> Self {
+    pub(crate) fn new(auth: Arc<Authenticator>, schemes: Schemes, tags: Vec<String>) -> Self {
         let challenge = auth.challenge(schemes);
         Self(Arc::new(RouteAuth {
             auth,
             schemes,
             challenge,
+            tags,
         }))
     }
 
@@ -49,7 +54,8 @@ impl RouteContext {
         self.0.schemes
     }
 
-    /// Authenticates the request with the route's schemes and remembers the user in it.
+    /// Authenticates the request with the route's schemes, checks a scoped token's reach, and
+    /// remembers the user in the request.
     pub(crate) async fn authenticate(&self, parts: &mut Parts) -> Result<Option<CurrentUser>> {
         let params = parts.extensions.get::<Arc<RequestParams>>().cloned();
         let user = self
@@ -59,9 +65,33 @@ impl RouteContext {
             .await
             .map_err(|e| self.with_challenge(e))?;
         if let Some(user) = &user {
+            if let Some(scope) = user.scope() {
+                self.check_scope(scope, parts).await?;
+            }
             parts.extensions.insert(user.clone());
         }
         Ok(user)
+    }
+
+    /// A scoped token reaches only routes with one of its tags and path parameters within its
+    /// lists: 403 otherwise. The user's own authorization is decided afterwards.
+    async fn check_scope(&self, scope: &Scope, parts: &mut Parts) -> Result<()> {
+        let out_of_scope = || Error::forbidden("the token's scope does not cover this request");
+        if !scope.allows_tags(&self.0.tags) {
+            return Err(out_of_scope());
+        }
+        if !scope.params.is_empty() {
+            let path = RawPathParams::from_request_parts(parts, &())
+                .await
+                .map_err(|_| out_of_scope())?;
+            if !path
+                .iter()
+                .all(|(name, value)| scope.allows_param(name, value))
+            {
+                return Err(out_of_scope());
+            }
+        }
+        Ok(())
     }
 
     /// A 401 with the route's challenge.

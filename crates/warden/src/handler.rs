@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
+use crate::authn::{BodyBytes, SIGNATURE};
 use crate::authorize::{Env, Memo, Outcome, Rule};
 use crate::context::RouteContext;
 use crate::directory::BoxFuture;
@@ -229,20 +230,25 @@ where
     let (mut parts, mut body) = req.into_parts();
     parts.extensions.insert(meta.context.clone());
 
-    // Login/password parameters live in the body: read it once, for authentication and for
-    // the handler's extractors alike. A body that does not parse is left for the extractors
-    // to refuse, after authentication has answered.
-    if meta.context.schemes().contains(Scheme::Param)
+    // Login/password parameters live in the body, and a signed request signs its body: read
+    // it once, for authentication and for the handler's extractors alike. A body that does not
+    // parse is left for the extractors to refuse, after authentication has answered.
+    let schemes = meta.context.schemes();
+    let signed = schemes.contains(Scheme::Signed) && parts.headers.contains_key(SIGNATURE);
+    let params = schemes.contains(Scheme::Param)
         && !parts.headers.contains_key(AUTHORIZATION)
         && (matches!(BodyKind::of(&parts), BodyKind::Form | BodyKind::Json)
-            || (meta.context.auth().params_in_query && parts.uri.query().is_some()))
-    {
+            || (meta.context.auth().params_in_query && parts.uri.query().is_some()));
+    if signed || params {
         let bytes = match read_body(body, meta.context.auth().max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(e) => return e.into_response(),
         };
-        if let Ok(params) = RequestParams::parse(&mut parts, &bytes).await {
-            parts.extensions.insert(Arc::new(params));
+        if params && let Ok(parsed) = RequestParams::parse(&mut parts, &bytes).await {
+            parts.extensions.insert(Arc::new(parsed));
+        }
+        if signed {
+            parts.extensions.insert(BodyBytes(bytes.clone()));
         }
         body = Body::from(bytes);
     }

@@ -66,6 +66,7 @@
 //! Serve it with [`Server`]: header-read and request timeouts, header and body limits, and
 //! graceful shutdown on SIGTERM and SIGINT.
 
+pub mod apikey;
 mod app;
 mod authn;
 mod authorize;
@@ -81,10 +82,12 @@ pub mod jwt;
 mod observe;
 mod params;
 pub mod password;
+mod revocation;
 mod routing;
 mod scheme;
 mod scope;
 mod serve;
+mod session;
 mod settings;
 pub mod sql;
 pub mod store;
@@ -113,11 +116,15 @@ pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, on, patch, post,
 #[doc(inline)]
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
-pub use scope::Scope;
+pub use scope::{Scope, ScopedSettings};
 #[doc(inline)]
 pub use serve::{Server, shutdown_signal};
 #[doc(inline)]
-pub use settings::{AuthSettings, RunMode, Secret, ServerSettings, Settings, TokenCarrier};
+pub use session::{AccessToken, REFRESH_COOKIE, SessionSettings};
+#[doc(inline)]
+pub use settings::{
+    AuthSettings, RunMode, Secret, ServerSettings, Settings, TokenCarrier, TokenFormat,
+};
 #[doc(inline)]
 pub use sql::Tx;
 #[doc(inline)]

@@ -15,13 +15,25 @@ pub enum Scheme {
     /// or JSON body (and from the query string only when the application enables it).
     Param,
     /// A signed token, carried as `Authorization: Bearer ...` by default, or in a cookie or a
-    /// custom header as configured.
+    /// custom header as configured: compact tokens and JWT access tokens alike.
     Token,
+    /// An API key sent directly in a header, for server-to-server clients (off unless the
+    /// application configures the header).
+    ApiKey,
+    /// A request signed with an API key: HMAC-SHA256 over method, path, query, timestamp and
+    /// body hash, within a time window, each signature usable once.
+    Signed,
 }
 
 impl Scheme {
     /// Every scheme, in the order credentials are looked for.
-    pub const ALL: [Scheme; 3] = [Scheme::Basic, Scheme::Param, Scheme::Token];
+    pub const ALL: [Scheme; 5] = [
+        Scheme::Basic,
+        Scheme::Param,
+        Scheme::Token,
+        Scheme::ApiKey,
+        Scheme::Signed,
+    ];
 
     /// The scheme's name in configuration text.
     pub fn name(self) -> &'static str {
@@ -29,6 +41,8 @@ impl Scheme {
             Scheme::Basic => "basic",
             Scheme::Param => "param",
             Scheme::Token => "token",
+            Scheme::ApiKey => "api_key",
+            Scheme::Signed => "signed",
         }
     }
 
@@ -37,6 +51,8 @@ impl Scheme {
             Scheme::Basic => 1,
             Scheme::Param => 2,
             Scheme::Token => 4,
+            Scheme::ApiKey => 8,
+            Scheme::Signed => 16,
         }
     }
 }
@@ -55,8 +71,10 @@ impl FromStr for Scheme {
             "basic" => Ok(Scheme::Basic),
             "param" | "params" => Ok(Scheme::Param),
             "token" | "bearer" => Ok(Scheme::Token),
+            "api_key" | "apikey" | "api-key" => Ok(Scheme::ApiKey),
+            "signed" => Ok(Scheme::Signed),
             other => Err(format!(
-                "unknown authentication scheme {other:?} (expected basic, param or token)"
+                "unknown authentication scheme {other:?} (expected basic, param, token, api_key or signed)"
             )),
         }
     }
@@ -90,7 +108,7 @@ impl Schemes {
     /// No scheme at all.
     pub const NONE: Schemes = Schemes(0);
     /// Every scheme.
-    pub const ALL: Schemes = Schemes(7);
+    pub const ALL: Schemes = Schemes(31);
 
     /// Whether `scheme` is in the set.
     pub fn contains(self, scheme: Scheme) -> bool {

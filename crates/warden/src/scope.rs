@@ -5,9 +5,19 @@
 //! and then the user's own authorization still applies.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::authz::Auth;
+use crate::error::{Error, Result};
+use crate::params::Params;
+use crate::routing::{Routes, post};
+use crate::session::AccessToken;
+use crate::settings::duration;
+use crate::token::Tokens;
+use crate::user::CurrentUser;
 
 /// What a scoped token may reach.
 ///
@@ -16,7 +26,7 @@ use serde_json::Value;
 ///
 /// let scope: Scope = serde_json::from_str(r#"{"tags": ["tasks"], "params": {"task_id": [123, 45]}}"#).unwrap();
 /// assert!(scope.allows_tags(&["tasks", "read"]));
-/// assert!(!scope.allows_tags(&[]));                              // untagged routes are out
+/// assert!(!scope.allows_tags::<&str>(&[]));                              // untagged routes are out
 /// assert!(scope.allows_param("task_id", "123"));
 /// assert!(!scope.allows_param("task_id", "7"));
 /// assert!(scope.allows_param("dept_id", "anything"));            // not restricted
@@ -68,6 +78,73 @@ impl Scope {
     }
 }
 
+/// Settings of scoped tokens.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScopedSettings {
+    /// The minting endpoint. Default `/tokens/scoped`.
+    pub path: String,
+    /// The longest lifetime a scoped token may ask for. Default one day.
+    #[serde(with = "duration")]
+    pub max_lifetime: Duration,
+}
+
+impl Default for ScopedSettings {
+    fn default() -> Self {
+        Self {
+            path: "/tokens/scoped".to_owned(),
+            max_lifetime: Duration::from_secs(86_400),
+        }
+    }
+}
+
+/// `POST {path}` (authenticated): `{"tags": [...], "params": {"task_id": [123, 45]},
+/// "expires_in": SECONDS}` -> an access token narrower than its holder.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ScopedSettings) -> Routes<S> {
+    Routes::new().route(&settings.path, post(Auth, mint))
+}
+
+#[derive(Deserialize)]
+struct MintScoped {
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Vec<Value>>,
+    expires_in: Option<u64>,
+}
+
+async fn mint(
+    user: CurrentUser,
+    tokens: Tokens,
+    Params(p): Params<MintScoped>,
+) -> Result<AccessToken> {
+    let scope = Scope {
+        tags: p.tags,
+        params: p.params,
+    };
+    if scope.tags.is_empty() && scope.params.is_empty() {
+        return Err(Error::bad_request("a scoped token needs tags or params"));
+    }
+    if scope
+        .params
+        .values()
+        .flatten()
+        .any(|v| !(v.is_string() || v.is_number() || v.is_boolean()))
+    {
+        return Err(Error::bad_request(
+            "scope parameter values must be strings or numbers",
+        ));
+    }
+    if let Some(outer) = user.scope()
+        && !scope.is_within(outer)
+    {
+        return Err(Error::forbidden(
+            "a scoped token can only mint narrower ones",
+        ));
+    }
+    tokens.mint_scoped(&user, scope, p.expires_in.map(Duration::from_secs))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -91,8 +168,14 @@ mod tests {
         let outer = scope(json!({"tags": ["a", "b"], "params": {"id": [1, 2]}}));
         assert!(scope(json!({"tags": ["a"], "params": {"id": [1]}})).is_within(&outer));
         assert!(!scope(json!({"tags": ["c"], "params": {"id": [1]}})).is_within(&outer));
-        assert!(!scope(json!({"tags": ["a"]})).is_within(&outer), "drops a restriction");
-        assert!(!scope(json!({"params": {"id": [1]}})).is_within(&outer), "drops the tags");
+        assert!(
+            !scope(json!({"tags": ["a"]})).is_within(&outer),
+            "drops a restriction"
+        );
+        assert!(
+            !scope(json!({"params": {"id": [1]}})).is_within(&outer),
+            "drops the tags"
+        );
         assert!(scope(json!({"tags": ["x"]})).is_within(&Scope::default()));
     }
 

@@ -39,6 +39,9 @@ pub struct Settings {
     pub listen: String,
     /// The database URL, for applications that use one.
     pub database_url: Option<String>,
+    /// The shared store for revocations, refresh families and nonces: `redis://...` for
+    /// several processes; none (the default) keeps them in this process's memory.
+    pub store_url: Option<String>,
     /// Authentication settings.
     pub auth: AuthSettings,
     /// Server limits and timeouts.
@@ -54,6 +57,7 @@ impl Default for Settings {
             secret: None,
             listen: "127.0.0.1:5000".to_owned(),
             database_url: None,
+            store_url: None,
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
         }
@@ -272,6 +276,30 @@ pub struct AuthSettings {
     pub cache_ttl: Duration,
     /// How many users the caches hold at most. Default 10,000.
     pub cache_capacity: u64,
+    /// Former secrets: compact tokens they signed still verify until they are removed from
+    /// this list; new tokens use `secret`.
+    pub previous_secrets: Vec<Secret>,
+    /// What [`Tokens::mint`](crate::Tokens::mint) makes: `compact` (the default) or `jwt`.
+    pub token_format: TokenFormat,
+    /// JSON Web Tokens: algorithm, keys, issuer, audience.
+    pub jwt: crate::jwt::JwtSettings,
+    /// The access + refresh cookie flow.
+    pub sessions: crate::session::SessionSettings,
+    /// API keys.
+    pub api_keys: crate::apikey::ApiKeySettings,
+    /// Scoped tokens.
+    pub scoped: crate::scope::ScopedSettings,
+}
+
+/// The format of minted tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenFormat {
+    /// `realm:login:expiry:signature`, as the seed course makes them.
+    #[default]
+    Compact,
+    /// A JSON Web Token (access kind), signed with the configured algorithm.
+    Jwt,
 }
 
 impl Default for AuthSettings {
@@ -285,6 +313,12 @@ impl Default for AuthSettings {
             token_carrier: TokenCarrier::Bearer,
             cache_ttl: Duration::from_secs(10),
             cache_capacity: 10_000,
+            previous_secrets: Vec::new(),
+            token_format: TokenFormat::Compact,
+            jwt: crate::jwt::JwtSettings::default(),
+            sessions: crate::session::SessionSettings::default(),
+            api_keys: crate::apikey::ApiKeySettings::default(),
+            scoped: crate::scope::ScopedSettings::default(),
         }
     }
 }
@@ -396,6 +430,26 @@ mod tests {
         );
         assert!("cookie:".parse::<TokenCarrier>().is_err());
         assert!("header:a b".parse::<TokenCarrier>().is_err());
+    }
+
+    #[test]
+    fn the_readme_configuration_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml\nmode = ").unwrap() + "```toml\n".len();
+        let text = &readme[start..start + readme[start..].find("```").unwrap()];
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .unwrap();
+        assert_eq!(settings.auth.jwt.keys.len(), 2);
+        assert_eq!(
+            settings.auth.sessions.access_lifetime,
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            settings.store_url.as_deref(),
+            Some("redis://127.0.0.1:6379")
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@ use crate::authn::Authenticator;
 use crate::clock::SharedClock;
 use crate::context::RouteContext;
 use crate::error::{Error, Result};
-use crate::settings::TokenCarrier;
+use crate::jwt::TokenKind;
+use crate::scope::Scope;
+use crate::session::AccessToken;
+use crate::settings::{TokenCarrier, TokenFormat};
 use crate::user::CurrentUser;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -54,23 +57,38 @@ impl TokenError {
 /// Mints and verifies compact tokens.
 pub(crate) struct CompactTokens {
     realm: Arc<str>,
-    mac: HmacSha256,
+    /// The signing key, then former keys that still verify.
+    macs: Vec<HmacSha256>,
     pub(crate) lifetime: Duration,
     clock: SharedClock,
 }
 
+/// A valid compact token's contents.
+pub(crate) struct Verified<'t> {
+    pub(crate) login: &'t str,
+    /// Unix seconds.
+    pub(crate) expires: u64,
+}
+
 impl CompactTokens {
+    /// Tokens signed with `secret`; former `previous` secrets still verify.
     pub(crate) fn new(
         realm: Arc<str>,
         secret: &[u8],
+        previous: &[&[u8]],
         lifetime: Duration,
         clock: SharedClock,
     ) -> Result<Self> {
-        let mac = HmacSha256::new_from_slice(secret)
-            .map_err(|e| Error::internal(format!("invalid token secret: {e}")))?;
+        let macs = std::iter::once(secret)
+            .chain(previous.iter().copied())
+            .map(|key| {
+                HmacSha256::new_from_slice(key)
+                    .map_err(|e| Error::internal(format!("invalid token secret: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             realm,
-            mac,
+            macs,
             lifetime,
             clock,
         })
@@ -92,8 +110,8 @@ impl CompactTokens {
         Ok((token, expires))
     }
 
-    /// The login a valid token names.
-    pub(crate) fn verify<'t>(&self, token: &'t str) -> Result<&'t str, TokenError> {
+    /// The login and expiry of a valid token.
+    pub(crate) fn verify<'t>(&self, token: &'t str) -> Result<Verified<'t>, TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid);
         }
@@ -109,8 +127,13 @@ impl CompactTokens {
         {
             return Err(TokenError::Invalid);
         }
-        let expected = self.sign(signed);
-        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+        let signed_by_a_key = self
+            .macs
+            .iter()
+            .fold(subtle::Choice::from(0), |found, mac| {
+                found | sign(mac, signed).as_bytes().ct_eq(signature.as_bytes())
+            });
+        if !bool::from(signed_by_a_key) {
             return Err(TokenError::Invalid);
         }
         // Same width, all digits: the text order is the time order.
@@ -118,14 +141,26 @@ impl CompactTokens {
         if expiry <= now.as_str() {
             return Err(TokenError::Expired);
         }
-        Ok(login)
+        let expires = parse_expiry(expiry).ok_or(TokenError::Invalid)?;
+        Ok(Verified { login, expires })
     }
 
     fn sign(&self, data: &str) -> String {
-        let mut mac = self.mac.clone();
-        mac.update(data.as_bytes());
-        hex(&mac.finalize().into_bytes())
+        sign(&self.macs[0], data)
     }
+}
+
+fn sign(key: &HmacSha256, data: &str) -> String {
+    let mut mac = key.clone();
+    mac.update(data.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// `YYYYMMDDHHMMSS` (UTC) as unix seconds.
+fn parse_expiry(expiry: &str) -> Option<u64> {
+    let format = format_description!("[year][month][day][hour][minute][second]");
+    let at = time::PrimitiveDateTime::parse(expiry, format).ok()?;
+    u64::try_from(at.assume_utc().unix_timestamp()).ok()
 }
 
 fn format_expiry(at: SystemTime) -> Result<String> {
@@ -171,9 +206,20 @@ impl Tokens {
         self.mint_for(user.login())
     }
 
-    /// A token for a login (400 if the login contains `:`).
+    /// A token for a login, in the configured format (a compact token refuses a login that
+    /// contains `:` with 400).
     pub fn mint_for(&self, login: &str) -> Result<IssuedToken> {
-        let (token, expires) = self.0.tokens.mint(login)?;
+        let (token, expires) = match self.0.settings.token_format {
+            TokenFormat::Compact => self.0.tokens.mint(login)?,
+            TokenFormat::Jwt => {
+                let claims = self
+                    .0
+                    .jwt
+                    .claims(login, TokenKind::Access, self.0.tokens.lifetime)?;
+                let expires = std::time::UNIX_EPOCH + Duration::from_secs(claims.exp);
+                (self.0.jwt.encode(&claims)?, expires)
+            }
+        };
         let cookie = match &self.0.carrier {
             TokenCarrier::Cookie(name) => Some(name.clone()),
             _ => None,
@@ -184,6 +230,33 @@ impl Tokens {
             lifetime: self.0.tokens.lifetime,
             cookie,
         })
+    }
+}
+
+impl Tokens {
+    /// A JWT access token for the user restricted to `scope`, for `lifetime` (at most the
+    /// configured maximum; by default the maximum).
+    pub fn mint_scoped(
+        &self,
+        user: &CurrentUser,
+        scope: Scope,
+        lifetime: Option<Duration>,
+    ) -> Result<AccessToken> {
+        let max = self.0.settings.scoped.max_lifetime;
+        let lifetime = lifetime.unwrap_or(max);
+        if lifetime > max || lifetime.is_zero() {
+            return Err(Error::bad_request(format!(
+                "a scoped token lives 1 to {} seconds",
+                max.as_secs()
+            )));
+        }
+        let mut claims = self
+            .0
+            .jwt
+            .claims(user.login(), TokenKind::Access, lifetime)?;
+        claims.scope = Some(scope);
+        claims.tenant = user.tenant().map(str::to_owned);
+        Ok(AccessToken::new(self.0.jwt.encode(&claims)?, lifetime))
     }
 }
 
@@ -261,6 +334,7 @@ mod tests {
         CompactTokens::new(
             "stuff".into(),
             b"0123456789abcdef0123456789abcdef",
+            &[],
             Duration::from_secs(3600),
             Arc::new(clock.clone()),
         )
@@ -274,11 +348,15 @@ mod tests {
         let (token, _) = tokens.mint("moe").unwrap();
         assert!(token.starts_with("stuff:moe:20240802183624:"), "{token}");
         assert_eq!(token.rsplit(':').next().unwrap().len(), 64);
-        assert_eq!(tokens.verify(&token), Ok("moe"));
+        let verified = tokens.verify(&token).ok().unwrap();
+        assert_eq!(
+            (verified.login, verified.expires),
+            ("moe", 1_722_620_184 + 3600)
+        );
         clock.advance(Duration::from_secs(3599));
-        assert_eq!(tokens.verify(&token), Ok("moe"));
+        assert!(tokens.verify(&token).is_ok());
         clock.advance(Duration::from_secs(1));
-        assert_eq!(tokens.verify(&token), Err(TokenError::Expired));
+        assert_eq!(tokens.verify(&token).err(), Some(TokenError::Expired));
     }
 
     #[test]
@@ -301,7 +379,11 @@ mod tests {
             upper.as_str(),
             &token[..token.len() - 1],
         ] {
-            assert_eq!(tokens.verify(bad), Err(TokenError::Invalid), "{bad:?}");
+            assert_eq!(
+                tokens.verify(bad).err(),
+                Some(TokenError::Invalid),
+                "{bad:?}"
+            );
         }
     }
 

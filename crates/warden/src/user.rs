@@ -11,6 +11,7 @@ use crate::context::RouteContext;
 use crate::directory::UserRecord;
 use crate::error::{Error, Result};
 use crate::scheme::Scheme;
+use crate::scope::Scope;
 
 /// The user a request is authenticated as.
 ///
@@ -39,6 +40,15 @@ struct Identity {
     login: Box<str>,
     scheme: Scheme,
     record: Option<Arc<UserRecord>>,
+    token: Option<TokenFacts>,
+}
+
+/// What a verified token said beyond the login.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TokenFacts {
+    pub(crate) id: Option<String>,
+    pub(crate) tenant: Option<String>,
+    pub(crate) scope: Option<Scope>,
 }
 
 impl CurrentUser {
@@ -48,6 +58,21 @@ impl CurrentUser {
             login: login.into(),
             scheme,
             record: None,
+            token: None,
+        }))
+    }
+
+    /// A user authenticated by a token that said more than the login.
+    pub(crate) fn with_token(
+        login: impl Into<Box<str>>,
+        scheme: Scheme,
+        token: TokenFacts,
+    ) -> Self {
+        Self(Arc::new(Identity {
+            login: login.into(),
+            scheme,
+            record: None,
+            token: Some(token),
         }))
     }
 
@@ -56,6 +81,7 @@ impl CurrentUser {
             login: record.login.as_str().into(),
             scheme,
             record: Some(record),
+            token: None,
         }))
     }
 
@@ -67,6 +93,24 @@ impl CurrentUser {
     /// How the user authenticated.
     pub fn scheme(&self) -> Scheme {
         self.0.scheme
+    }
+
+    /// The scope of the token the user came with, if it is a scoped token.
+    pub fn scope(&self) -> Option<&Scope> {
+        self.0.token.as_ref()?.scope.as_ref()
+    }
+
+    /// The user's tenant: from the token, or from the directory record.
+    pub fn tenant(&self) -> Option<&str> {
+        match &self.0.token {
+            Some(token) => token.tenant.as_deref(),
+            None => self.0.record.as_ref()?.tenant.as_deref(),
+        }
+    }
+
+    /// The id (`jti`) of the token the user came with, if any.
+    pub fn token_id(&self) -> Option<&str> {
+        self.0.token.as_ref()?.id.as_deref()
     }
 
     /// The directory record, when authentication read it (password schemes).

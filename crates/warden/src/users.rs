@@ -31,6 +31,13 @@ impl Users {
     pub fn forget(&self, login: &str) {
         self.0.forget(login);
     }
+
+    /// Revokes every token `login` holds, compact tokens included (a kick, a password change,
+    /// a removal): every process refuses them within a second. Also forgets what is cached.
+    pub async fn revoke_tokens(&self, login: &str) -> Result<()> {
+        self.0.forget(login);
+        self.0.revocations.revoke_user(login).await
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Users {

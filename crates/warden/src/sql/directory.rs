@@ -4,8 +4,9 @@ use serde_json::Value;
 use serde_json::json;
 use warden_sql::{Database, QueryKind};
 
+use super::check_query;
 use crate::directory::{BoxFuture, Directory, UserRecord};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A [`Directory`] over named SQL queries.
 ///
@@ -42,7 +43,7 @@ pub struct SqlDirectory {
 impl SqlDirectory {
     /// Users from the lookup query, which must exist with the right suffix and parameter.
     pub fn new(db: Database, lookup: &str) -> Result<Self> {
-        check(&db, lookup, QueryKind::One, &["login"])?;
+        check_query(&db, lookup, QueryKind::One, &["login"])?;
         Ok(Self {
             db,
             lookup: lookup.to_owned(),
@@ -53,7 +54,7 @@ impl SqlDirectory {
 
     /// Stores upgraded hashes with this query.
     pub fn update_hash(mut self, query: &str) -> Result<Self> {
-        check(&self.db, query, QueryKind::Execute, &["login", "password"])?;
+        check_query(&self.db, query, QueryKind::Execute, &["login", "password"])?;
         self.update = Some(query.to_owned());
         Ok(self)
     }
@@ -64,30 +65,6 @@ impl SqlDirectory {
         self.groups.push(group.into());
         self
     }
-}
-
-fn check(db: &Database, name: &str, kind: QueryKind, params: &[&str]) -> Result<()> {
-    let query = db
-        .queries()
-        .get(name)
-        .ok_or_else(|| Error::internal(format!("the directory needs a query named {name:?}")))?;
-    if query.kind() != kind {
-        return Err(Error::internal(format!(
-            "query {name:?} must be a {kind:?} query, not {:?}",
-            query.kind()
-        )));
-    }
-    let mut wanted: Vec<&str> = params.to_vec();
-    let mut given: Vec<&str> = query.params().collect();
-    wanted.sort_unstable();
-    given.sort_unstable();
-    given.dedup();
-    if wanted != given {
-        return Err(Error::internal(format!(
-            "query {name:?} must take the parameters {params:?}, not {given:?}"
-        )));
-    }
-    Ok(())
 }
 
 fn text(row: &serde_json::Map<String, Value>, column: &str) -> Option<String> {

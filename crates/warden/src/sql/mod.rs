@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use warden_sql::ErrorKind;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 impl From<warden_sql::Error> for Error {
     /// Constraint violations are the client's doing (409 for a duplicate, 400 for the others),
@@ -36,4 +36,34 @@ impl From<warden_sql::Error> for Error {
         };
         Error::bad_request(message).with_source(e)
     }
+}
+
+/// Checks at startup that a named query exists with the expected suffix and parameters.
+pub(crate) fn check_query(
+    db: &Database,
+    name: &str,
+    kind: QueryKind,
+    params: &[&str],
+) -> Result<()> {
+    let query = db
+        .queries()
+        .get(name)
+        .ok_or_else(|| Error::internal(format!("the directory needs a query named {name:?}")))?;
+    if query.kind() != kind {
+        return Err(Error::internal(format!(
+            "query {name:?} must be a {kind:?} query, not {:?}",
+            query.kind()
+        )));
+    }
+    let mut wanted: Vec<&str> = params.to_vec();
+    let mut given: Vec<&str> = query.params().collect();
+    wanted.sort_unstable();
+    given.sort_unstable();
+    given.dedup();
+    if wanted != given {
+        return Err(Error::internal(format!(
+            "query {name:?} must take the parameters {params:?}, not {given:?}"
+        )));
+    }
+    Ok(())
 }

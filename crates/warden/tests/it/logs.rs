@@ -44,6 +44,9 @@ async fn authorization_cookies_and_password_parameters_are_redacted() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by other tests' threads, which have no subscriber, may have cached
+    // "never": recompute with this thread's subscriber registered.
+    tracing::callsite::rebuild_interest_cache();
 
     let app = App::builder(settings())
         .directory(users())

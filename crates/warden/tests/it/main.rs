@@ -1,15 +1,20 @@
 //! warden's integration tests, through the public API, in one binary.
 
+mod apikeys;
 mod authz;
 mod build;
 mod common;
 mod errors;
+mod fixture;
 mod jwt;
 mod logs;
 mod params;
 mod passwords;
+mod revocation;
 mod schemes;
+mod scoped;
 mod serve;
+mod sessions;
 mod sql;
 mod store;
 mod tokens;

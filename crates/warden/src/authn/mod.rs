@@ -11,29 +11,51 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, KeyInit};
 use http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
+use crate::apikey::{ApiKey, ApiKeyStore};
 use crate::cache::TtlCache;
 use crate::clock::SharedClock;
-use crate::directory::{CachedDirectory, UserRecord};
+use crate::directory::CachedDirectory;
 use crate::error::{Error, Result};
+use crate::jwt::Jwt;
 use crate::params::RequestParams;
 use crate::password::Passwords;
+use crate::revocation::Revocations;
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{AuthSettings, TokenCarrier};
 use crate::token::CompactTokens;
 use crate::user::CurrentUser;
+
+mod keys;
+mod passwords;
+mod tokens;
+
+pub(crate) use keys::canonical;
 
 /// A password that was verified against a stored hash.
 #[derive(Clone)]
 pub(crate) struct Verified {
     hash: Arc<str>,
     tag: [u8; 32],
+}
+
+/// The request body as read for a signed request's hash.
+#[derive(Clone)]
+pub(crate) struct BodyBytes(pub(crate) bytes::Bytes);
+
+/// The services authentication draws on.
+pub(crate) struct Services {
+    pub(crate) directory: CachedDirectory,
+    pub(crate) passwords: Passwords,
+    pub(crate) tokens: CompactTokens,
+    pub(crate) jwt: Jwt,
+    pub(crate) revocations: Revocations,
+    pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
 }
 
 /// The application-wide authentication service.
@@ -46,8 +68,15 @@ pub(crate) struct Authenticator {
     pub(crate) directory: CachedDirectory,
     pub(crate) passwords: Passwords,
     pub(crate) tokens: CompactTokens,
+    pub(crate) jwt: Jwt,
+    pub(crate) revocations: Revocations,
+    pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
+    pub(crate) settings: AuthSettings,
     pub(crate) max_body_bytes: usize,
+    pub(crate) clock: SharedClock,
     verified: TtlCache<String, Verified>,
+    keys: TtlCache<String, Arc<ApiKey>>,
+    touched: TtlCache<String, ()>,
     tag_key: Hmac<Sha256>,
 }
 
@@ -56,19 +85,28 @@ enum Found<'a> {
     None,
     Password(Scheme, Cow<'a, str>, Cow<'a, str>),
     Token(&'a str),
+    ApiKey(&'a str),
+    Signed,
 }
+
+/// The header naming a signed request's key.
+pub(crate) const SIGNATURE: &str = "x-warden-signature";
 
 impl Authenticator {
     pub(crate) fn new(
         realm: Arc<str>,
         auth: &AuthSettings,
-        directory: CachedDirectory,
-        passwords: Passwords,
-        tokens: CompactTokens,
+        services: Services,
         max_body_bytes: usize,
         clock: SharedClock,
     ) -> Result<Self> {
-        let verified = TtlCache::new(auth.cache_capacity, auth.cache_ttl, clock);
+        let verified = TtlCache::new(auth.cache_capacity, auth.cache_ttl, Arc::clone(&clock));
+        let keys = TtlCache::new(auth.cache_capacity, auth.cache_ttl, Arc::clone(&clock));
+        let touched = TtlCache::new(
+            auth.cache_capacity,
+            std::time::Duration::from_secs(60),
+            Arc::clone(&clock),
+        );
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
         let tag_key = Hmac::<Sha256>::new_from_slice(&key)
@@ -79,11 +117,18 @@ impl Authenticator {
             pass_param: auth.pass_param.clone(),
             params_in_query: auth.params_in_query,
             carrier: auth.token_carrier.clone(),
-            directory,
-            passwords,
-            tokens,
+            directory: services.directory,
+            passwords: services.passwords,
+            tokens: services.tokens,
+            jwt: services.jwt,
+            revocations: services.revocations,
+            api_keys: services.api_keys,
+            settings: auth.clone(),
             max_body_bytes,
+            clock,
             verified,
+            keys,
+            touched,
             tag_key,
         })
     }
@@ -113,10 +158,9 @@ impl Authenticator {
     ) -> Result<Option<CurrentUser>> {
         match self.find(&parts.headers, params, schemes)? {
             Found::None => Ok(None),
-            Found::Token(token) => match self.tokens.verify(token) {
-                Ok(login) => Ok(Some(CurrentUser::new(login, Scheme::Token))),
-                Err(e) => Err(Error::unauthorized(e.message())),
-            },
+            Found::Token(token) => self.verify_token(token).await.map(Some),
+            Found::ApiKey(key) => self.verify_api_key(key).await.map(Some),
+            Found::Signed => self.verify_signed(parts).await.map(Some),
             Found::Password(scheme, login, password) => self
                 .verify_password(&login, &password)
                 .await
@@ -162,6 +206,18 @@ impl Authenticator {
         {
             return Ok(Found::Token(token));
         }
+        if schemes.contains(Scheme::ApiKey)
+            && let Some(header) = &self.settings.api_keys.header
+            && let Some(key) = headers.get(header.as_str())
+        {
+            let key = key
+                .to_str()
+                .map_err(|_| Error::unauthorized("malformed API key header"))?;
+            return Ok(Found::ApiKey(key.trim()));
+        }
+        if schemes.contains(Scheme::Signed) && headers.contains_key(SIGNATURE) {
+            return Ok(Found::Signed);
+        }
         if schemes.contains(Scheme::Param)
             && let Some(params) = params
             && let Some(login) = params.credential(&self.user_param, self.params_in_query)
@@ -195,69 +251,15 @@ impl Authenticator {
         }
     }
 
-    /// Checks a login and password; the same 401 for an unknown user and a wrong password.
-    pub(crate) async fn verify_password(
-        &self,
-        login: &str,
-        password: &str,
-    ) -> Result<Arc<UserRecord>> {
-        let record = if login.is_empty() {
-            None
-        } else {
-            self.directory.lookup(login).await?
-        };
-        let Some((record, hash)) = record.and_then(|r| {
-            let hash: Arc<str> = Arc::from(r.password_hash.as_deref()?);
-            Some((r, hash))
-        }) else {
-            self.passwords.verify_dummy(password).await?;
-            return Err(invalid_credentials());
-        };
-        let tag = self.tag(login, password);
-        if let Some(seen) = self.verified.get(login) {
-            let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
-            let same_password = seen.tag.ct_eq(&tag);
-            if bool::from(same_hash & same_password) {
-                return Ok(record);
-            }
-        }
-        if !self.passwords.verify(password, &hash).await? {
-            return Err(invalid_credentials());
-        }
-        self.verified.insert(
-            login.to_owned(),
-            Verified {
-                hash: Arc::clone(&hash),
-                tag,
-            },
-        );
-        if self.passwords.needs_rehash(&hash) {
-            self.upgrade(login, password);
-        }
-        Ok(record)
-    }
-
-    /// Replaces an outdated hash in the background, without delaying the login.
-    fn upgrade(&self, login: &str, password: &str) {
-        let passwords = self.passwords.clone();
-        let directory = Arc::clone(self.directory.inner());
-        let (login, password) = (login.to_owned(), password.to_owned());
-        tokio::spawn(async move {
-            let outcome = match passwords.hash(&password).await {
-                Ok(hash) => directory.update_hash(&login, &hash).await,
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(()) => tracing::info!(user = %login, "upgraded the password hash"),
-                Err(e) => tracing::warn!(user = %login, error = %e, "password hash upgrade failed"),
-            }
-        });
-    }
-
     /// Forgets what is cached about a user (after a password change or a removal).
     pub(crate) fn forget(&self, login: &str) {
         self.directory.forget(login);
         self.verified.invalidate(login);
+    }
+
+    /// Forgets a cached API key (after its revocation).
+    pub(crate) fn forget_key(&self, id: &str) {
+        self.keys.invalidate(id);
     }
 
     pub(crate) async fn in_group(&self, user: &CurrentUser, group: &str) -> Result<bool> {
@@ -269,14 +271,6 @@ impl Authenticator {
             .lookup(user.login())
             .await?
             .is_some_and(|r| r.in_group(group)))
-    }
-
-    fn tag(&self, login: &str, password: &str) -> [u8; 32] {
-        let mut mac = self.tag_key.clone();
-        mac.update(login.as_bytes());
-        mac.update(&[0]);
-        mac.update(password.as_bytes());
-        mac.finalize().into_bytes().into()
     }
 }
 

@@ -1,0 +1,136 @@
+//! API keys sent directly, and requests signed with them.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, KeyInit, Mac};
+use http::request::Parts;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{Authenticator, BodyBytes, SIGNATURE};
+use crate::apikey::{self, ApiKey};
+use crate::error::{Error, Result};
+use crate::revocation::unix;
+use crate::scheme::Scheme;
+use crate::token::hex;
+use crate::user::CurrentUser;
+
+/// The headers of a signed request besides the signature.
+const KEY: &str = "x-warden-key";
+const TIMESTAMP: &str = "x-warden-timestamp";
+
+fn refused() -> Error {
+    Error::unauthorized("invalid credentials")
+}
+
+/// What a signed request's signature covers:
+/// `METHOD \n PATH \n QUERY \n TIMESTAMP \n hex(SHA-256(BODY))`.
+pub(crate) fn canonical(
+    method: &str,
+    path: &str,
+    query: &str,
+    timestamp: &str,
+    body: &[u8],
+) -> String {
+    format!(
+        "{method}\n{path}\n{query}\n{timestamp}\n{}",
+        hex(&Sha256::digest(body))
+    )
+}
+
+impl Authenticator {
+    /// A live key by id, cached for the cache TTL.
+    async fn live_key(&self, id: &str) -> Result<Arc<ApiKey>> {
+        let store = self.api_keys.as_deref().ok_or_else(refused)?;
+        let key = match self.keys.get(id) {
+            Some(key) => key,
+            None => {
+                let key = Arc::new(store.find(id).await?.ok_or_else(refused)?);
+                self.keys.insert(id.to_owned(), Arc::clone(&key));
+                key
+            }
+        };
+        if key.revoked {
+            return Err(refused());
+        }
+        Ok(key)
+    }
+
+    /// Records a key's use at most once a minute, off the request's path.
+    fn touch(&self, id: &str) {
+        if self.touched.get(id).is_some() {
+            return;
+        }
+        self.touched.insert(id.to_owned(), ());
+        if let Some(store) = self.api_keys.clone() {
+            let id = id.to_owned();
+            tokio::spawn(async move {
+                if let Err(e) = store.touch(&id).await {
+                    tracing::warn!(error = %e, "could not record an API key's use");
+                }
+            });
+        }
+    }
+
+    /// The user whose key this is.
+    pub(crate) async fn verify_api_key(&self, text: &str) -> Result<CurrentUser> {
+        let (id, secret) = apikey::parse(text).ok_or_else(refused)?;
+        let key = self.live_key(id).await?;
+        if !apikey::matches(&key, secret) {
+            return Err(refused());
+        }
+        self.touch(id);
+        Ok(CurrentUser::new(key.login.as_str(), Scheme::ApiKey))
+    }
+
+    /// The user whose key signed this request, within the window, once.
+    pub(crate) async fn verify_signed(&self, parts: &Parts) -> Result<CurrentUser> {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(refused)
+        };
+        let (id, timestamp, signature) = (header(KEY)?, header(TIMESTAMP)?, header(SIGNATURE)?);
+        let window = self.settings.api_keys.signature_window;
+        let sent: u64 = timestamp.parse().map_err(|_| refused())?;
+        if unix(self.clock.now()).abs_diff(sent) > window.as_secs() {
+            return Err(Error::unauthorized("signature outside its time window"));
+        }
+        let key = self.live_key(id).await?;
+        let body = parts
+            .extensions
+            .get::<BodyBytes>()
+            .map_or(&[][..], |b| &b.0[..]);
+        let data = canonical(
+            parts.method.as_str(),
+            parts.uri.path(),
+            parts.uri.query().unwrap_or(""),
+            timestamp,
+            body,
+        );
+        let signing_key = decode_hex(&key.hash).ok_or_else(refused)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key).map_err(|_| refused())?;
+        mac.update(data.as_bytes());
+        let expected = hex(&mac.finalize().into_bytes());
+        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+            return Err(refused());
+        }
+        if !self.revocations.use_nonce(signature, window * 2).await? {
+            return Err(Error::unauthorized("signature already used"));
+        }
+        self.touch(id);
+        Ok(CurrentUser::new(key.login.as_str(), Scheme::Signed))
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

@@ -1,0 +1,80 @@
+//! Password schemes: verification with the dummy-hash rule, the verified-password cache, and
+//! background upgrades of outdated hashes.
+
+use std::sync::Arc;
+
+use hmac::Mac;
+use subtle::ConstantTimeEq;
+
+use super::{Authenticator, Verified, invalid_credentials};
+use crate::directory::UserRecord;
+use crate::error::Result;
+
+impl Authenticator {
+    /// Checks a login and password; the same 401 for an unknown user and a wrong password.
+    pub(crate) async fn verify_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Arc<UserRecord>> {
+        let record = if login.is_empty() {
+            None
+        } else {
+            self.directory.lookup(login).await?
+        };
+        let Some((record, hash)) = record.and_then(|r| {
+            let hash: Arc<str> = Arc::from(r.password_hash.as_deref()?);
+            Some((r, hash))
+        }) else {
+            self.passwords.verify_dummy(password).await?;
+            return Err(invalid_credentials());
+        };
+        let tag = self.tag(login, password);
+        if let Some(seen) = self.verified.get(login) {
+            let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
+            let same_password = seen.tag.ct_eq(&tag);
+            if bool::from(same_hash & same_password) {
+                return Ok(record);
+            }
+        }
+        if !self.passwords.verify(password, &hash).await? {
+            return Err(invalid_credentials());
+        }
+        self.verified.insert(
+            login.to_owned(),
+            Verified {
+                hash: Arc::clone(&hash),
+                tag,
+            },
+        );
+        if self.passwords.needs_rehash(&hash) {
+            self.upgrade(login, password);
+        }
+        Ok(record)
+    }
+
+    /// Replaces an outdated hash in the background, without delaying the login.
+    fn upgrade(&self, login: &str, password: &str) {
+        let passwords = self.passwords.clone();
+        let directory = Arc::clone(self.directory.inner());
+        let (login, password) = (login.to_owned(), password.to_owned());
+        tokio::spawn(async move {
+            let outcome = match passwords.hash(&password).await {
+                Ok(hash) => directory.update_hash(&login, &hash).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => tracing::info!(user = %login, "upgraded the password hash"),
+                Err(e) => tracing::warn!(user = %login, error = %e, "password hash upgrade failed"),
+            }
+        });
+    }
+
+    fn tag(&self, login: &str, password: &str) -> [u8; 32] {
+        let mut mac = self.tag_key.clone();
+        mac.update(login.as_bytes());
+        mac.update(&[0]);
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}

@@ -1,0 +1,145 @@
+//! Revocation for every token kind, on the shared store.
+//!
+//! - A per-user "valid after" time: a password change, a removal or a kick refuses every token
+//!   the user holds that was issued before it, compact tokens included, without listing them.
+//! - Refresh families: logging out, or reusing a spent refresh token, revokes the family, and
+//!   with it the access tokens issued from it.
+//! - The "one live token per user" pointer: minting a new tracked token replaces the previous.
+//!
+//! Answers are cached for one second per process, so a revocation made anywhere is seen
+//! everywhere within a second; the process that revokes sees it at once. Without an answer
+//! (the store is down and nothing is cached), requests fail closed with 503.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::cache::TtlCache;
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// How stale a cached answer may be: the promise "refused everywhere within one second".
+const FRESHNESS: Duration = Duration::from_secs(1);
+
+/// The family value that marks it revoked.
+const REVOKED: &str = "revoked";
+
+/// Revocation state, over the store.
+pub(crate) struct Revocations {
+    store: Arc<dyn Store>,
+    cache: TtlCache<String, Option<String>>,
+    clock: SharedClock,
+    /// How long a revocation must be remembered: the longest token lifetime.
+    horizon: Duration,
+}
+
+/// What a verified token says about itself, for the checks.
+pub(crate) struct Issued<'a> {
+    pub(crate) login: &'a str,
+    /// Unix seconds.
+    pub(crate) issued_at: u64,
+    pub(crate) family: Option<&'a str>,
+    /// The token id, when the token is tracked as the user's one live token.
+    pub(crate) live: Option<&'a str>,
+}
+
+fn revoked() -> Error {
+    Error::unauthorized("revoked token")
+}
+
+pub(crate) fn unix(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Revocations {
+    pub(crate) fn new(store: Arc<dyn Store>, clock: SharedClock, horizon: Duration) -> Self {
+        Self {
+            store,
+            cache: TtlCache::new(100_000, FRESHNESS, Arc::clone(&clock)),
+            clock,
+            horizon,
+        }
+    }
+
+    async fn get(&self, key: String) -> Result<Option<String>> {
+        if let Some(answer) = self.cache.get(&key) {
+            return Ok(answer);
+        }
+        let answer = self.store.get(&key).await?;
+        self.cache.insert(key, answer.clone());
+        Ok(answer)
+    }
+
+    async fn set(&self, key: String, value: &str, ttl: Duration) -> Result<()> {
+        self.store.set(&key, value, ttl).await?;
+        self.cache.insert(key, Some(value.to_owned()));
+        Ok(())
+    }
+
+    /// Refuses a token revoked by any of the three mechanisms.
+    pub(crate) async fn check(&self, token: &Issued<'_>) -> Result<()> {
+        if let Some(after) = self.get(format!("va:{}", token.login)).await?
+            && token.issued_at < after.parse::<u64>().unwrap_or(u64::MAX)
+        {
+            return Err(revoked());
+        }
+        if let Some(family) = token.family
+            && self.get(format!("fam:{family}")).await?.as_deref() == Some(REVOKED)
+        {
+            return Err(revoked());
+        }
+        if let Some(id) = token.live
+            && self.get(format!("live:{}", token.login)).await?.as_deref() != Some(id)
+        {
+            return Err(revoked());
+        }
+        Ok(())
+    }
+
+    /// Revokes every token of `login` issued until now (the next second included, so that a
+    /// token minted in the same second as a kick does not survive it).
+    pub(crate) async fn revoke_user(&self, login: &str) -> Result<()> {
+        let after = unix(self.clock.now()) + 1;
+        self.set(format!("va:{login}"), &after.to_string(), self.horizon)
+            .await
+    }
+
+    /// Starts a refresh family whose current token is `id`.
+    pub(crate) async fn start_family(&self, family: &str, id: &str, ttl: Duration) -> Result<()> {
+        self.set(format!("fam:{family}"), id, ttl).await
+    }
+
+    /// Rotates a family from `id` to `next`; `false` if `id` is not the current token (reuse,
+    /// or a concurrent rotation that won).
+    pub(crate) async fn rotate_family(
+        &self,
+        family: &str,
+        id: &str,
+        next: &str,
+        ttl: Duration,
+    ) -> Result<bool> {
+        let key = format!("fam:{family}");
+        let rotated = self.store.compare_and_swap(&key, id, next, ttl).await?;
+        if rotated {
+            self.cache.insert(key, Some(next.to_owned()));
+        }
+        Ok(rotated)
+    }
+
+    /// Revokes a family and the access tokens issued from it.
+    pub(crate) async fn revoke_family(&self, family: &str, ttl: Duration) -> Result<()> {
+        self.set(format!("fam:{family}"), REVOKED, ttl).await
+    }
+
+    /// Makes `id` the user's one live token, replacing (revoking) the previous one.
+    pub(crate) async fn set_live(&self, login: &str, id: &str, ttl: Duration) -> Result<()> {
+        self.set(format!("live:{login}"), id, ttl).await
+    }
+
+    /// Uses a nonce once: `false` if it was already used within `ttl`.
+    pub(crate) async fn use_nonce(&self, nonce: &str, ttl: Duration) -> Result<bool> {
+        self.store
+            .set_if_absent(&format!("nonce:{nonce}"), "1", ttl)
+            .await
+    }
+}

@@ -1,0 +1,125 @@
+//! An application with every token flow mounted: sessions, API keys, scoped tokens, a kick
+//! route, tagged routes with nested parameters; its clock, keys and store are the test's.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use warden::apikey::MemoryApiKeys;
+use warden::clock::ManualClock;
+use warden::store::{MemoryStore, Store};
+use warden::{
+    App, Auth, CurrentUser, Open, Params, Result, Routes, Settings, Users, delete, get, group,
+};
+
+use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+
+pub(crate) struct Fixture {
+    pub(crate) router: Router,
+    pub(crate) clock: ManualClock,
+    pub(crate) app: App,
+}
+
+async fn whoami(user: CurrentUser) -> String {
+    user.login().to_owned()
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    login: String,
+}
+
+async fn kick(users: Users, Params(p): Params<Login>) -> Result<http::StatusCode> {
+    users.revoke_tokens(&p.login).await?;
+    Ok(http::StatusCode::NO_CONTENT)
+}
+
+pub(crate) fn fixture_with(
+    settings: Settings,
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+) -> Fixture {
+    let app = App::builder(settings)
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .clock(clock.clone())
+        .store(store)
+        .sessions()
+        .api_keys(MemoryApiKeys::new())
+        .scoped_tokens()
+        .routes(
+            Routes::new()
+                .route("/whoami", get(Auth.tag("me"), whoami))
+                .route("/open", get(Open.tag("me"), || async { "open" }))
+                .route("/dept/{dept_id}", get(Auth.tag("tasks"), whoami))
+                .route(
+                    "/dept/{dept_id}/task/{task_id}",
+                    get(Auth.tag("tasks"), whoami),
+                )
+                .route(
+                    "/admin/tasks/{task_id}",
+                    get(group("ADMIN").tag("tasks"), whoami),
+                )
+                .route("/kick/{login}", delete(group("ADMIN"), kick)),
+        )
+        .build()
+        .unwrap();
+    Fixture {
+        router: app.router(),
+        clock,
+        app,
+    }
+}
+
+pub(crate) fn fixture(settings: Settings) -> Fixture {
+    let clock = ManualClock::starting_now();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_clock(clock.clone()));
+    fixture_with(settings, store, clock)
+}
+
+pub(crate) fn default_fixture() -> Fixture {
+    fixture(settings())
+}
+
+impl Fixture {
+    pub(crate) async fn send(&self, req: http::request::Builder, body: Body) -> Reply {
+        call(&self.router, req.body(body).unwrap()).await
+    }
+
+    /// GET `uri` with `Authorization: Bearer token`.
+    pub(crate) async fn bearer(&self, uri: &str, token: &str) -> Reply {
+        self.send(
+            request("GET", uri).header("authorization", format!("Bearer {token}")),
+            Body::empty(),
+        )
+        .await
+    }
+
+    /// A request authenticated with the seed users' passwords.
+    pub(crate) fn as_user(method: &str, uri: &str, login: &str) -> http::request::Builder {
+        let password = match login {
+            "calvin" => "hobbes",
+            "hobbes" => "susie",
+            _ => "derkins",
+        };
+        request(method, uri).header("authorization", basic(login, password))
+    }
+
+    pub(crate) async fn json(
+        &self,
+        method: &str,
+        uri: &str,
+        login: Option<&str>,
+        body: serde_json::Value,
+    ) -> Reply {
+        let req = match login {
+            Some(login) => Self::as_user(method, uri, login),
+            None => request(method, uri),
+        };
+        self.send(
+            req.header("content-type", "application/json"),
+            Body::from(body.to_string()),
+        )
+        .await
+    }
+}
