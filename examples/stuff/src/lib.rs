@@ -9,7 +9,7 @@
 //! # async fn run() -> anyhow::Result<()> {
 //! let settings = stuff::settings()?;
 //! let db = stuff::connect("sqlite://stuff.db").await?;
-//! let app = stuff::app(settings, db)?;
+//! let app = stuff::build(settings, db).await?;
 //! let server = warden::Server::bind("127.0.0.1:5000", &app.settings().server).await?;
 //! server.serve(app.router()).await?;
 //! # Ok(()) }
@@ -21,9 +21,13 @@ mod stuff;
 mod users;
 mod whoami;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use serde_json::json;
+use warden::apikey::SqlApiKeys;
 use warden::sql::{Backend, Database, Queries, SqlDirectory};
+use warden::store::Store;
 use warden::{App, BuildError, Routes, Settings};
 
 /// The SQL of the back-end, embedded.
@@ -104,16 +108,30 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The application: every route with its declaration, users from the database.
-pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
+/// The application, with its shared store: in memory, or Redis when `store_url` says so.
+pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
+    let store = warden::store::connect(settings.store_url.as_deref(), "warden:stuff")
+        .await
+        .context("connecting to the store")?;
+    Ok(app(settings, db, store)?)
+}
+
+/// The application: every route with its declaration, users and API keys from the database,
+/// sessions with refresh cookies, scoped tokens.
+pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")
         .and_then(|d| d.update_hash("warden_set_password"))
         .map(|d| d.declare_group("ADMIN"))
         .map_err(|e| BuildError::new(vec![e.to_string()]))?;
+    let keys = SqlApiKeys::new(db.clone()).map_err(|e| BuildError::new(vec![e.to_string()]))?;
     let mode = settings.mode;
     App::builder(settings)
         .database(db)
         .directory(users)
+        .store(store)
+        .sessions()
+        .api_keys(keys)
+        .scoped_tokens()
         .object("owned", objects::owned)
         .object("user", objects::user)
         .routes(

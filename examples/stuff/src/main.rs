@@ -64,7 +64,7 @@ async fn run() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| stuff::DEFAULT_DATABASE.to_owned());
     let db = stuff::connect(&url).await?;
-    let app = stuff::app(settings, db.clone())?;
+    let app = stuff::build(settings, db.clone()).await?;
     let server = Server::bind(&app.settings().listen, &app.settings().server)
         .await
         .with_context(|| format!("binding {}", app.settings().listen))?;

@@ -8,10 +8,16 @@ use warden::{Access, Error, ObjectCheck, Params, Result, Routes, Tx, get, group,
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
-        .route("/owned", get(group("ADMIN"), all_owned))
-        .route("/object", get(group("ADMIN"), all_owned))
-        .route("/object/{oid}", get(object("owned", "oid"), one_object))
-        .route("/owned/{uid}", get(object("user", "uid"), owned_by))
+        .route("/owned", get(group("ADMIN").tag("objects"), all_owned))
+        .route("/object", get(group("ADMIN").tag("objects"), all_owned))
+        .route(
+            "/object/{oid}",
+            get(object("owned", "oid").tag("objects"), one_object),
+        )
+        .route(
+            "/owned/{uid}",
+            get(object("user", "uid").tag("objects"), owned_by),
+        )
 }
 
 /// 1 allow, 0 deny, null not found: the checker queries' convention.

@@ -9,13 +9,16 @@ use warden::{Error, Open, Params, Result, Routes, Tx, get};
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
-        .route("/stuff", get(Open, list).post(Open, create))
+        .route(
+            "/stuff",
+            get(Open.tag("stuff"), list).post(Open.tag("stuff"), create),
+        )
         .route(
             "/stuff/{sid}",
-            get(Open, read)
-                .put(Open, update)
-                .patch(Open, update)
-                .delete(Open, remove),
+            get(Open.tag("stuff"), read)
+                .put(Open.tag("stuff"), update)
+                .patch(Open.tag("stuff"), update)
+                .delete(Open.tag("stuff"), remove),
         )
 }
 

@@ -6,7 +6,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use warden::{
-    Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, group, post, put,
+    Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, delete, group, post,
+    put,
 };
 
 pub(crate) fn routes(mode: RunMode) -> Routes {
@@ -20,6 +21,7 @@ pub(crate) fn routes(mode: RunMode) -> Routes {
         .route("/auth", post(managers(), post_auth))
         .route("/users", post(managers(), post_users))
         .route("/users/{uid}", put(managers(), put_user))
+        .route("/users/{uid}/tokens", delete(group("ADMIN"), kick))
 }
 
 /// Logins travel in Basic credentials and tokens, which a `:` would break.
@@ -141,8 +143,23 @@ async fn put_user(
     user.password = new_hash(&passwords, &user.login, &user.password).await?;
     tx.execute("change_user_with_object", &json!({ "u": user }))
         .await?;
-    // The old login and password must stop working now, not when the cache runs out.
-    users.forget(&old);
+    // The old password and every token issued before the change stop working now.
+    users.revoke_tokens(&old).await?;
     users.forget(&user.login);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Uid {
+    uid: i64,
+}
+
+/// An administrator revokes every token a user holds ("kick").
+async fn kick(tx: Tx, users: Users, Params(p): Params<Uid>) -> Result<StatusCode> {
+    let login: Option<String> = tx
+        .scalar_as("get_user_login", &json!({ "uid": p.uid }))
+        .await?;
+    let login = login.ok_or_else(|| Error::not_found(format!("no such user: {}", p.uid)))?;
+    users.revoke_tokens(&login).await?;
     Ok(StatusCode::NO_CONTENT)
 }

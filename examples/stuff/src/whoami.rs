@@ -9,11 +9,14 @@ use warden::{
 pub(crate) fn routes() -> Routes {
     Routes::new()
         .route("/version", get(Open, version))
-        .route("/hello", get(Auth, hello))
+        .route("/hello", get(Auth.tag("me"), hello))
         .route("/admin", get(group("ADMIN"), admin))
-        .route("/whoami", get(Auth, whoami))
+        .route("/whoami", get(Auth.tag("me"), whoami))
         .route("/login", get(Auth.schemes([Scheme::Basic]), login))
-        .route("/qui-suis-je", get(Auth.schemes([Scheme::Token]), whoami))
+        .route(
+            "/qui-suis-je",
+            get(Auth.schemes([Scheme::Token]).tag("me"), whoami),
+        )
 }
 
 /// `{"app": "stuff", "user": null or the login, "now": the database's time}`.

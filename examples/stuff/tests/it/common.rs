@@ -44,7 +44,10 @@ pub(crate) async fn in_process(mode: RunMode) -> axum::Router {
         secret: Some(Secret::new(secret())),
         ..Settings::default()
     };
-    stuff::app(settings, db).expect("the application").router()
+    stuff::build(settings, db)
+        .await
+        .expect("the application")
+        .router()
 }
 
 /// A name no other test, run or process uses.
@@ -81,4 +84,21 @@ pub(crate) fn expiry_in(seconds: i64) -> String {
         "[year][month][day][hour][minute][second]"
     ))
     .unwrap()
+}
+
+/// A freshly registered user (logged in with Basic by default), for tests that change or
+/// revoke what a user holds: the seed users stay untouched.
+pub(crate) async fn new_user(prefix: &str) -> (String, i64) {
+    let login = unique(prefix);
+    let password = format!("{login}-password");
+    let uid = CLIENT
+        .post("/register")
+        .form(&[("login", login.as_str()), ("pword", password.as_str())])
+        .expect(201)
+        .await
+        .json_value()["uid"]
+        .as_i64()
+        .unwrap();
+    CLIENT.user(&login, &password);
+    (login, uid)
 }
