@@ -4,10 +4,26 @@ use warden::REFRESH_COOKIE;
 
 use crate::common::{CLIENT, new_user};
 
-const CSRF: (&str, &str) = ("x-requested-with", "stuff-suite");
+/// A request to a cookie endpoint with the refresh token and the anti-CSRF header.
+fn with_cookie(path: &str, token: &str) -> warden_test::RequestBuilder {
+    CLIENT
+        .post(path)
+        .header("cookie", format!("{REFRESH_COOKIE}={token}"))
+        .header("x-requested-with", "stuff-suite")
+}
 
-fn refresh_cookie(token: &str) -> String {
-    format!("{REFRESH_COOKIE}={token}")
+/// A fresh user's new session: its answer's refresh token.
+async fn refresh_token_of_new_user() -> String {
+    let (login, _) = new_user("sess").await;
+    CLIENT
+        .post("/session/login")
+        .basic(&login)
+        .expect(200)
+        .await
+        .set_cookie(REFRESH_COOKIE)
+        .unwrap()
+        .value()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -54,12 +70,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .expect(200)
         .await;
     let spent = first.set_cookie(REFRESH_COOKIE).unwrap().value().to_owned();
-    let rotated = CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&spent))
-        .header(CSRF.0, CSRF.1)
-        .expect(200)
-        .await;
+    let rotated = with_cookie("/session/refresh", &spent).expect(200).await;
     let current = rotated
         .set_cookie(REFRESH_COOKIE)
         .unwrap()
@@ -76,46 +87,21 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .expect(200)
         .await;
     // The spent token comes back: the whole family is revoked.
-    let reused = CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&spent))
-        .header(CSRF.0, CSRF.1)
-        .expect(401)
-        .await;
+    let reused = with_cookie("/session/refresh", &spent).expect(401).await;
     assert!(
         reused.json_value()["error"]
             .as_str()
             .unwrap()
             .contains("reused")
     );
-    CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&current))
-        .header(CSRF.0, CSRF.1)
-        .expect(401)
-        .await;
+    with_cookie("/session/refresh", &current).expect(401).await;
     CLIENT.get("/whoami").bearer(access).expect(401).await;
 }
 
 #[tokio::test]
 async fn two_parallel_refreshes_with_one_token_have_one_winner() {
-    let (login, _) = new_user("sess").await;
-    let token = CLIENT
-        .post("/session/login")
-        .basic(&login)
-        .expect(200)
-        .await
-        .set_cookie(REFRESH_COOKIE)
-        .unwrap()
-        .value()
-        .to_owned();
-    let attempt = || {
-        CLIENT
-            .post("/session/refresh")
-            .header("cookie", refresh_cookie(&token))
-            .header(CSRF.0, CSRF.1)
-            .send()
-    };
+    let token = refresh_token_of_new_user().await;
+    let attempt = || with_cookie("/session/refresh", &token).send();
     let (a, b) = tokio::join!(attempt(), attempt());
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort_unstable();
@@ -139,66 +125,36 @@ async fn logout_revokes_the_family_and_clears_the_cookie() {
         .as_str()
         .unwrap()
         .to_owned();
-    let out = CLIENT
-        .post("/session/logout")
-        .header("cookie", refresh_cookie(&token))
-        .header(CSRF.0, CSRF.1)
-        .expect(204)
-        .await;
+    let out = with_cookie("/session/logout", &token).expect(204).await;
     let cleared = out.set_cookie(REFRESH_COOKIE).unwrap();
     assert_eq!(cleared.value(), "");
     assert_eq!(
         cleared.max_age(),
         Some(warden_test::cookie::time::Duration::ZERO)
     );
-    CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&token))
-        .header(CSRF.0, CSRF.1)
-        .expect(401)
-        .await;
+    with_cookie("/session/refresh", &token).expect(401).await;
     CLIENT.get("/whoami").bearer(access).expect(401).await;
 }
 
 #[tokio::test]
 async fn cookie_endpoints_refuse_cross_site_requests() {
-    let (login, _) = new_user("sess").await;
-    let token = CLIENT
-        .post("/session/login")
-        .basic(&login)
-        .expect(200)
-        .await
-        .set_cookie(REFRESH_COOKIE)
-        .unwrap()
-        .value()
-        .to_owned();
+    let token = refresh_token_of_new_user().await;
     // No X-Requested-With: a plain cross-site form could send that.
     CLIENT
         .post("/session/refresh")
-        .header("cookie", refresh_cookie(&token))
+        .header("cookie", format!("{REFRESH_COOKIE}={token}"))
         .expect(403)
         .await;
-    CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&token))
-        .header(CSRF.0, CSRF.1)
+    with_cookie("/session/refresh", &token)
         .header("origin", "https://evil.example")
         .expect(403)
         .await;
-    CLIENT
-        .post("/session/logout")
-        .header("cookie", refresh_cookie(&token))
-        .header(CSRF.0, CSRF.1)
+    with_cookie("/session/logout", &token)
         .header("sec-fetch-site", "cross-site")
         .expect(403)
         .await;
     // Still usable from the right place.
-    CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&token))
-        .header(CSRF.0, CSRF.1)
-        .expect(200)
-        .await;
+    with_cookie("/session/refresh", &token).expect(200).await;
 }
 
 #[tokio::test]
@@ -213,10 +169,5 @@ async fn an_access_token_is_not_a_refresh_token() {
         .as_str()
         .unwrap()
         .to_owned();
-    CLIENT
-        .post("/session/refresh")
-        .header("cookie", refresh_cookie(&access))
-        .header(CSRF.0, CSRF.1)
-        .expect(401)
-        .await;
+    with_cookie("/session/refresh", &access).expect(401).await;
 }
