@@ -192,10 +192,12 @@ impl Database {
     /// [`ErrorKind::Unavailable`] when no connection is free within the acquire timeout or the
     /// server cannot be reached.
     pub async fn begin(&self, mode: TxMode) -> Result<Transaction> {
+        // sqlx's connection futures take kilobytes: boxed, they stop making every caller's
+        // future that large (SQLite's too), which each request would move around.
         let conn = match &self.0.pool {
             Pool::Sqlite(sqlite) => Conn::Sqlite(sqlite.begin(mode).await?),
-            Pool::Postgres(pool) => Conn::Postgres(postgres::begin(pool, mode).await?),
-            Pool::MySql(pool) => Conn::MySql(mysql::begin(pool, mode).await?),
+            Pool::Postgres(pool) => Conn::Postgres(Box::pin(postgres::begin(pool, mode)).await?),
+            Pool::MySql(pool) => Conn::MySql(Box::pin(mysql::begin(pool, mode)).await?),
         };
         Ok(Transaction::new(self.0.clone(), conn))
     }
