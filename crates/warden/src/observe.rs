@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE,
 };
@@ -191,6 +192,31 @@ where
     }
 }
 
+/// A generated request id: `{prefix:08x}-{counter:x}` fits in 25 bytes.
+#[derive(Default)]
+struct IdText {
+    bytes: [u8; 25],
+    len: usize,
+}
+
+impl std::fmt::Write for IdText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl AsRef<[u8]> for IdText {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
 fn header_bytes(headers: &HeaderMap) -> usize {
     headers
         .iter()
@@ -212,9 +238,12 @@ impl Shared {
             }
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut id = String::with_capacity(20);
+        // Every request gets one: formatted without a String, and shared by the header, the
+        // extension and the log with one allocation rather than three.
+        let mut id = IdText::default();
         let _ = write!(id, "{:08x}-{n:x}", self.prefix);
-        HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("-"))
+        HeaderValue::from_maybe_shared(Bytes::from_owner(id))
+            .unwrap_or_else(|_| HeaderValue::from_static("-"))
     }
 
     fn finish(
@@ -226,7 +255,7 @@ impl Shared {
         start: Instant,
     ) -> Response {
         let status = response.status();
-        let id_text = id.to_str().unwrap_or("-").to_owned();
+        let id_text = id.to_str().unwrap_or("-");
         if status.is_server_error() {
             #[derive(serde::Serialize)]
             struct Body<'a> {
@@ -235,7 +264,7 @@ impl Shared {
             }
             let body = serde_json::to_vec(&Body {
                 error: server_message(status),
-                request_id: &id_text,
+                request_id: id_text,
             })
             .unwrap_or_default();
             replace_body(&mut response, body);
@@ -243,7 +272,6 @@ impl Shared {
             replace_body(&mut response, error_body(client_message(status)));
         }
         let headers = response.headers_mut();
-        headers.insert(REQUEST_ID, id);
         if headers.contains_key(SET_COOKIE) {
             for (name, value) in headers.iter_mut() {
                 if name == SET_COOKIE {
@@ -275,6 +303,8 @@ impl Shared {
                 error = report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0),
             );
         }
+        // Last, so that the log above borrows the id's text instead of copying it.
+        response.headers_mut().insert(REQUEST_ID, id);
         response
     }
 
