@@ -63,16 +63,21 @@ where
 
     async fn from_request(req: Request, _state: &S) -> Result<Self> {
         let (mut parts, body) = req.into_parts();
-        let params = match parts.extensions.get::<Arc<RequestParams>>() {
-            Some(params) => Arc::clone(params),
-            None => {
-                let limit = RouteContext::of(&parts)
-                    .map_or(DEFAULT_BODY_LIMIT, |c| c.auth().max_body_bytes);
-                let bytes = read_body(body, limit).await?;
-                Arc::new(RequestParams::parse(&mut parts, &bytes).await?)
-            }
+        if let Some(params) = parts.extensions.get::<Arc<RequestParams>>() {
+            return params.deserialize().map(Params);
+        }
+        // Most GET requests have no body: skip collecting an empty one.
+        let bytes = if http_body::Body::is_end_stream(&body) {
+            Bytes::new()
+        } else {
+            let limit =
+                RouteContext::of(&parts).map_or(DEFAULT_BODY_LIMIT, |c| c.auth().max_body_bytes);
+            read_body(body, limit).await?
         };
-        params.deserialize().map(Params)
+        RequestParams::parse(&mut parts, &bytes)
+            .await?
+            .deserialize()
+            .map(Params)
     }
 }
 
