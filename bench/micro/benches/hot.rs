@@ -20,8 +20,7 @@ use warden::{
 use warden_sql::Queries;
 
 /// calvin's password `hobbes`, as in examples/stuff/sql/data.sql.
-const CALVIN_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$s0Dtr19l1YPKkHLiUWV6lQ$dG+9OgQEesjtwKBTLRGjLKMECrccmK6B0BxUqMKvaGc";
+const CALVIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$s0Dtr19l1YPKkHLiUWV6lQ$dG+9OgQEesjtwKBTLRGjLKMECrccmK6B0BxUqMKvaGc";
 const QUERIES: &str = include_str!("../../../examples/stuff/sql/queries.sql");
 
 async fn open() -> &'static str {
@@ -113,7 +112,11 @@ fn per_request(c: &mut Criterion) {
     for (name, path, authorization) in cases {
         // Also warms the caches (the one password hash of the Basic case is paid here).
         let status = rt.block_on(router.clone().oneshot(request(path, authorization)));
-        assert_eq!(status.expect("infallible").status(), StatusCode::OK, "{name}");
+        assert_eq!(
+            status.expect("infallible").status(),
+            StatusCode::OK,
+            "{name}"
+        );
         c.bench_function(name, |b| {
             b.iter(|| rt.block_on(router.clone().oneshot(request(path, authorization))));
         });
