@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -448,16 +450,21 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             }
         }
         let max_body = settings.server.max_body_bytes;
-        let mut router = router
+        let router = router
             .fallback(|| async { Error::not_found("no such route") })
-            .with_state(self.state)
-            .layer(DefaultBodyLimit::max(max_body))
+            .with_state(self.state);
+        // The layers wrap the routed application once, outside the router: `Router::layer`
+        // would wrap every route separately and box each layer's service and future again.
+        let stack = ServiceBuilder::new()
+            .layer(ObserveLayer::new(&settings))
+            .option_layer(self.database.map(TxLayer))
+            .map_response(IntoResponse::into_response)
+            .layer(CatchPanicLayer::custom(crate::observe::panic_response))
+            .map_response(IntoResponse::into_response)
             .layer(RequestBodyLimitLayer::new(max_body))
-            .layer(CatchPanicLayer::custom(crate::observe::panic_response));
-        if let Some(db) = self.database {
-            router = router.layer(TxLayer(db));
-        }
-        let router = router.layer(ObserveLayer::new(&settings));
+            .layer(DefaultBodyLimit::max(max_body))
+            .service(router);
+        let router = Router::new().fallback_service(stack);
         if settings.secret.is_none() {
             tracing::warn!(
                 "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
