@@ -127,21 +127,27 @@ impl CompactTokens {
         {
             return Err(TokenError::Invalid);
         }
+        let signature = decode_signature(signature).ok_or(TokenError::Invalid)?;
         let signed_by_a_key = self
             .macs
             .iter()
             .fold(subtle::Choice::from(0), |found, mac| {
-                found | sign(mac, signed).as_bytes().ct_eq(signature.as_bytes())
+                let mut mac = mac.clone();
+                mac.update(signed.as_bytes());
+                found | mac.finalize().into_bytes().as_slice().ct_eq(&signature)
             });
         if !bool::from(signed_by_a_key) {
             return Err(TokenError::Invalid);
         }
-        // Same width, all digits: the text order is the time order.
-        let now = format_expiry(self.clock.now()).map_err(|_| TokenError::Invalid)?;
-        if expiry <= now.as_str() {
+        let expires = expiry_secs(expiry).ok_or(TokenError::Invalid)?;
+        let now = self
+            .clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if expires <= now {
             return Err(TokenError::Expired);
         }
-        let expires = parse_expiry(expiry).ok_or(TokenError::Invalid)?;
         Ok(Verified { login, expires })
     }
 
@@ -156,11 +162,63 @@ fn sign(key: &HmacSha256, data: &str) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// `YYYYMMDDHHMMSS` (UTC) as unix seconds.
-fn parse_expiry(expiry: &str) -> Option<u64> {
-    let format = format_description!("[year][month][day][hour][minute][second]");
-    let at = time::PrimitiveDateTime::parse(expiry, format).ok()?;
-    u64::try_from(at.assume_utc().unix_timestamp()).ok()
+/// The 32 bytes of a 64-digit lowercase hex signature.
+fn decode_signature(hex: &str) -> Option<[u8; 32]> {
+    fn digit(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    let hex = hex.as_bytes();
+    if hex.len() != SIGNATURE_LEN {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}
+
+/// `YYYYMMDDHHMMSS` (UTC) as unix seconds, by arithmetic rather than a date parser: this runs
+/// on every bearer request. `None` for anything that is not a real instant after 1970.
+fn expiry_secs(expiry: &str) -> Option<u64> {
+    let digits = expiry.as_bytes();
+    if digits.len() != EXPIRY_LEN || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        digits[from..to]
+            .iter()
+            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
+    };
+    let (year, month, day) = (number(0, 4), number(4, 6), number(6, 8));
+    let (hour, minute, second) = (number(8, 10), number(10, 12), number(12, 14));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if year < 1970 || day == 0 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days since 1970-01-01 (Howard Hinnant's days_from_civil, for years from 1970).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = (era * 146_097 + day_of_era).checked_sub(719_468)?;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
 }
 
 fn format_expiry(at: SystemTime) -> Result<String> {
@@ -357,6 +415,35 @@ mod tests {
         assert!(tokens.verify(&token).is_ok());
         clock.advance(Duration::from_secs(1));
         assert_eq!(tokens.verify(&token).err(), Some(TokenError::Expired));
+    }
+
+    #[test]
+    fn expiry_arithmetic_agrees_with_the_calendar() {
+        // Every day for 150 years from 1970, at a time of day that moves with it.
+        for day in 0..150 * 366u64 {
+            let secs = day * 86_400 + (day * 7_919) % 86_400;
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+            let text = format_expiry(at).unwrap();
+            assert_eq!(expiry_secs(&text), Some(secs), "{text}");
+        }
+        for bad in [
+            "20230229000000",
+            "21000229000000",
+            "20241301000000",
+            "20240001000000",
+            "20240100000000",
+            "20240431000000",
+            "20240101240000",
+            "20240101006000",
+            "20240101000060",
+            "19691231235959",
+            "2024010100000",
+            "2024010100000x",
+        ] {
+            assert_eq!(expiry_secs(bad), None, "{bad}");
+        }
+        assert_eq!(expiry_secs("20240229000000"), Some(1_709_164_800));
+        assert_eq!(expiry_secs("20000229235959"), Some(951_868_799));
     }
 
     #[test]
