@@ -270,8 +270,10 @@ pub struct AuthSettings {
     pub token_lifetime: Duration,
     /// Where tokens travel. Default `bearer`.
     pub token_carrier: TokenCarrier,
-    /// How long a user lookup and a verified password stay cached. Short, because a changed
-    /// password or a removed user is only noticed when it runs out. Default 10 s.
+    /// How long a user lookup stays cached. Short, because a changed password or a removed
+    /// user is only noticed when it runs out. Default 10 s; zero disables the caches. A
+    /// verified password is remembered longer (an hour, or this if longer) but only counts
+    /// while the looked-up hash is the one it was checked against.
     #[serde(with = "duration")]
     pub cache_ttl: Duration,
     /// How many users the caches hold at most. Default 10,000.

@@ -2,12 +2,16 @@
 //! verifying them.
 //!
 //! An unknown user and a wrong password get the same answer after the same work (the unknown
-//! user is verified against a dummy hash). A verified password is remembered for the cache TTL
-//! under a keyed tag, so that repeated Basic requests do not pay the hash; the entry only counts
-//! while the directory still gives the same stored hash.
+//! user is verified against a dummy hash). A verified password is remembered under a keyed tag
+//! (for an hour, or the cache TTL if longer), so that repeated Basic requests do not pay the
+//! hash; the entry only counts while the directory, cached for the cache TTL, still gives the
+//! same stored hash, so a changed password or a removed user is noticed within the cache TTL.
+//! Concurrent requests with the same credentials share one verification.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,6 +20,7 @@ use http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
+use tokio::sync::OnceCell;
 
 use crate::apikey::{ApiKey, ApiKeyStore};
 use crate::cache::TtlCache;
@@ -43,6 +48,13 @@ pub(crate) struct Verified {
     hash: Arc<str>,
     tag: [u8; 32],
 }
+
+/// Password verifications under way, by login and keyed tag of the password.
+type Inflight = Mutex<HashMap<(Box<str>, [u8; 32]), Arc<OnceCell<bool>>>>;
+
+/// The shortest time a verified password is remembered (a longer `cache_ttl` wins; zero
+/// disables the cache).
+const VERIFIED_TTL: Duration = Duration::from_secs(3600);
 
 /// The request body as read for a signed request's hash.
 #[derive(Clone)]
@@ -75,6 +87,8 @@ pub(crate) struct Authenticator {
     pub(crate) max_body_bytes: usize,
     pub(crate) clock: SharedClock,
     verified: TtlCache<String, Verified>,
+    /// Password verifications under way, shared by the requests that wait for the same one.
+    inflight: Inflight,
     keys: TtlCache<String, Arc<ApiKey>>,
     touched: TtlCache<String, ()>,
     tag_key: Hmac<Sha256>,
@@ -100,7 +114,15 @@ impl Authenticator {
         max_body_bytes: usize,
         clock: SharedClock,
     ) -> Result<Self> {
-        let verified = TtlCache::new(auth.cache_capacity, auth.cache_ttl, Arc::clone(&clock));
+        // A verified password only counts while the directory, whose cache lives `cache_ttl`,
+        // still gives the hash it was checked against: it may be remembered for longer, so that
+        // a busy Basic client pays the hash about once an hour rather than every few seconds.
+        let verified_ttl = if auth.cache_ttl.is_zero() {
+            auth.cache_ttl
+        } else {
+            auth.cache_ttl.max(VERIFIED_TTL)
+        };
+        let verified = TtlCache::new(auth.cache_capacity, verified_ttl, Arc::clone(&clock));
         let keys = TtlCache::new(auth.cache_capacity, auth.cache_ttl, Arc::clone(&clock));
         let touched = TtlCache::new(
             auth.cache_capacity,
@@ -127,6 +149,7 @@ impl Authenticator {
             max_body_bytes,
             clock,
             verified,
+            inflight: Mutex::default(),
             keys,
             touched,
             tag_key,

@@ -1,7 +1,7 @@
 //! Password schemes: verification with the dummy-hash rule, the verified-password cache, and
 //! background upgrades of outdated hashes.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use hmac::Mac;
 use subtle::ConstantTimeEq;
@@ -37,7 +37,7 @@ impl Authenticator {
                 return Ok(record);
             }
         }
-        if !self.passwords.verify(password, &hash).await? {
+        if !self.verify_once(login, password, &hash, tag).await? {
             return Err(invalid_credentials());
         }
         self.verified.insert(
@@ -51,6 +51,35 @@ impl Authenticator {
             self.upgrade(login, password);
         }
         Ok(record)
+    }
+
+    /// Verifies a password against its hash, once for all the requests that present the same
+    /// login and password at the same time: when a cached check runs out under load, the
+    /// concurrent requests wait for one hash rather than each paying for its own.
+    async fn verify_once(
+        &self,
+        login: &str,
+        password: &str,
+        hash: &str,
+        tag: [u8; 32],
+    ) -> Result<bool> {
+        let key = (Box::<str>::from(login), tag);
+        let cell = Arc::clone(
+            self.inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.clone())
+                .or_default(),
+        );
+        let outcome = cell
+            .get_or_try_init(|| self.passwords.verify(password, hash))
+            .await
+            .copied();
+        let mut inflight = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            inflight.remove(&key);
+        }
+        outcome
     }
 
     /// Replaces an outdated hash in the background, without delaying the login.

@@ -167,6 +167,19 @@ async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl()
         );
     }
     assert_eq!(f.hasher.count(), 1, "one hash for five requests");
+    // Unchanged, the check outlives the directory cache: still no new hash.
+    f.clock.advance(AuthSettings::default().cache_ttl * 2);
+    assert_eq!(
+        send(&f.router, "GET", "/whoami", Some(&calvin))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        f.hasher.count(),
+        1,
+        "the same hash is still the one checked"
+    );
 
     // The password changes: the old one may work until the TTL runs out, never after.
     f.users
@@ -194,6 +207,62 @@ async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl()
     assert_eq!(
         send(&f.router, "GET", "/whoami", Some(&new)).await.status,
         401
+    );
+}
+
+/// Counts verifications that take a while, as a real hash does.
+#[derive(Clone, Default)]
+struct SlowHasher(CountingHasher);
+
+impl warden::password::PasswordHasher for SlowHasher {
+    fn hash(&self, password: &str) -> Result<String> {
+        warden::password::PasswordHasher::hash(&self.0, password)
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        std::thread::sleep(Duration::from_millis(200));
+        warden::password::PasswordHasher::verify(&self.0, password, hash)
+    }
+
+    fn needs_rehash(&self, hash: &str) -> bool {
+        warden::password::PasswordHasher::needs_rehash(&self.0, hash)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
+    let hasher = SlowHasher::default();
+    let router = App::builder(settings())
+        .directory(users())
+        .hasher(hasher.clone())
+        .routes(Routes::new().route("/whoami", get(Auth, whoami)))
+        .build()
+        .unwrap()
+        .router();
+    let calvin = basic("calvin", "hobbes");
+    let wrong = basic("hobbes", "wrong");
+    let mut requests = Vec::new();
+    for i in 0..16 {
+        let router = router.clone();
+        let auth = if i % 2 == 0 {
+            calvin.clone()
+        } else {
+            wrong.clone()
+        };
+        requests.push(tokio::spawn(async move {
+            send(&router, "GET", "/whoami", Some(&auth)).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 8);
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 8);
+    assert_eq!(
+        hasher.0.count(),
+        2,
+        "one hash for the good password, one for the wrong one"
     );
 }
 
