@@ -49,8 +49,8 @@ pub(crate) struct Verified {
     tag: [u8; 32],
 }
 
-/// Password verifications under way, by login and keyed tag of the password.
-type Inflight = Mutex<HashMap<(Box<str>, [u8; 32]), Arc<OnceCell<bool>>>>;
+/// Password verifications under way, by keyed tag of login and password, and stored hash.
+type Inflight = Mutex<HashMap<([u8; 32], Arc<str>), Arc<OnceCell<bool>>>>;
 
 /// The shortest time a verified password is remembered (a longer `cache_ttl` wins; zero
 /// disables the cache).

@@ -6,7 +6,9 @@ use std::sync::{Arc, PoisonError};
 use hmac::Mac;
 use subtle::ConstantTimeEq;
 
-use super::{Authenticator, Verified, invalid_credentials};
+use tokio::sync::OnceCell;
+
+use super::{Authenticator, Inflight, Verified, invalid_credentials};
 use crate::directory::UserRecord;
 use crate::error::Result;
 
@@ -37,7 +39,7 @@ impl Authenticator {
                 return Ok(record);
             }
         }
-        if !self.verify_once(login, password, &hash, tag).await? {
+        if !self.verify_once(password, &hash, tag).await? {
             return Err(invalid_credentials());
         }
         self.verified.insert(
@@ -56,14 +58,9 @@ impl Authenticator {
     /// Verifies a password against its hash, once for all the requests that present the same
     /// login and password at the same time: when a cached check runs out under load, the
     /// concurrent requests wait for one hash rather than each paying for its own.
-    async fn verify_once(
-        &self,
-        login: &str,
-        password: &str,
-        hash: &str,
-        tag: [u8; 32],
-    ) -> Result<bool> {
-        let key = (Box::<str>::from(login), tag);
+    async fn verify_once(&self, password: &str, hash: &Arc<str>, tag: [u8; 32]) -> Result<bool> {
+        // The tag stands for the login and the password; with the hash, for the whole question.
+        let key = (tag, Arc::clone(hash));
         let cell = Arc::clone(
             self.inflight
                 .lock()
@@ -71,15 +68,16 @@ impl Authenticator {
                 .entry(key.clone())
                 .or_default(),
         );
-        let outcome = cell
-            .get_or_try_init(|| self.passwords.verify(password, hash))
+        // Removes the entry however this ends, a dropped request included, so that clients
+        // hanging up mid-hash cannot make the map grow.
+        let _leave = Leave {
+            inflight: &self.inflight,
+            key,
+            cell: Arc::clone(&cell),
+        };
+        cell.get_or_try_init(|| self.passwords.verify(password, hash))
             .await
-            .copied();
-        let mut inflight = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
-        if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            inflight.remove(&key);
-        }
-        outcome
+            .copied()
     }
 
     /// Replaces an outdated hash in the background, without delaying the login.
@@ -105,5 +103,27 @@ impl Authenticator {
         mac.update(&[0]);
         mac.update(password.as_bytes());
         mac.finalize().into_bytes().into()
+    }
+}
+
+/// Takes a shared verification out of the map when a request is done with it, or dropped.
+struct Leave<'a> {
+    inflight: &'a Inflight,
+    key: ([u8; 32], Arc<str>),
+    cell: Arc<OnceCell<bool>>,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        let mut inflight = self.inflight.lock().unwrap_or_else(PoisonError::into_inner);
+        // The first to be done takes it out: later requests start afresh (the verified cache
+        // answers them after a success), waiters still holding the cell read its answer or, if
+        // its verification was dropped, run it themselves.
+        if inflight
+            .get(&self.key)
+            .is_some_and(|cell| Arc::ptr_eq(cell, &self.cell))
+        {
+            inflight.remove(&self.key);
+        }
     }
 }

@@ -220,7 +220,7 @@ impl warden::password::PasswordHasher for SlowHasher {
     }
 
     fn verify(&self, password: &str, hash: &str) -> bool {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
         warden::password::PasswordHasher::verify(&self.0, password, hash)
     }
 
@@ -264,6 +264,41 @@ async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
         2,
         "one hash for the good password, one for the wrong one"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_dropped_mid_hash_leaves_the_next_ones_working() {
+    let hasher = SlowHasher::default();
+    let router = App::builder(settings())
+        .directory(users())
+        .hasher(hasher.clone())
+        .routes(Routes::new().route("/whoami", get(Auth, whoami)))
+        .build()
+        .unwrap()
+        .router();
+    let calvin = basic("calvin", "hobbes");
+    let (first, waiter) = {
+        let (r1, r2, a1, a2) = (
+            router.clone(),
+            router.clone(),
+            calvin.clone(),
+            calvin.clone(),
+        );
+        (
+            tokio::spawn(async move { send(&r1, "GET", "/whoami", Some(&a1)).await.status }),
+            tokio::spawn(async move { send(&r2, "GET", "/whoami", Some(&a2)).await.status }),
+        )
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The client hangs up while its hash runs: the request waiting on the same verification
+    // still gets its answer, and later requests are served.
+    first.abort();
+    assert_eq!(waiter.await.unwrap(), 200);
+    assert_eq!(
+        send(&router, "GET", "/whoami", Some(&calvin)).await.status,
+        200
+    );
+    assert!(hasher.0.count() <= 2, "{} hashes", hasher.0.count());
 }
 
 #[tokio::test]
