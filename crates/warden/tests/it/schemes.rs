@@ -229,16 +229,21 @@ impl warden::password::PasswordHasher for SlowHasher {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
-    let hasher = SlowHasher::default();
-    let router = App::builder(settings())
+/// `GET /whoami` over the seed's users, hashed slowly.
+fn slow_router(hasher: &SlowHasher) -> Router {
+    App::builder(settings())
         .directory(users())
         .hasher(hasher.clone())
         .routes(Routes::new().route("/whoami", get(Auth, whoami)))
         .build()
         .unwrap()
-        .router();
+        .router()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
+    let hasher = SlowHasher::default();
+    let router = slow_router(&hasher);
     let calvin = basic("calvin", "hobbes");
     let wrong = basic("hobbes", "wrong");
     let mut requests = Vec::new();
@@ -269,13 +274,7 @@ async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_dropped_mid_hash_leaves_the_next_ones_working() {
     let hasher = SlowHasher::default();
-    let router = App::builder(settings())
-        .directory(users())
-        .hasher(hasher.clone())
-        .routes(Routes::new().route("/whoami", get(Auth, whoami)))
-        .build()
-        .unwrap()
-        .router();
+    let router = slow_router(&hasher);
     let calvin = basic("calvin", "hobbes");
     let (first, waiter) = {
         let (r1, r2, a1, a2) = (
