@@ -127,14 +127,13 @@ impl CompactTokens {
         {
             return Err(TokenError::Invalid);
         }
-        let signature = decode_signature(signature).ok_or(TokenError::Invalid)?;
+        let mut expected = [0u8; 32];
+        unhex(signature, &mut expected).ok_or(TokenError::Invalid)?;
         let signed_by_a_key = self
             .macs
             .iter()
             .fold(subtle::Choice::from(0), |found, mac| {
-                let mut mac = mac.clone();
-                mac.update(signed.as_bytes());
-                found | mac.finalize().into_bytes().as_slice().ct_eq(&signature)
+                found | tag(mac, signed).ct_eq(&expected)
             });
         if !bool::from(signed_by_a_key) {
             return Err(TokenError::Invalid);
@@ -152,34 +151,15 @@ impl CompactTokens {
     }
 
     fn sign(&self, data: &str) -> String {
-        sign(&self.macs[0], data)
+        hex(&tag(&self.macs[0], data))
     }
 }
 
-fn sign(key: &HmacSha256, data: &str) -> String {
+/// The HMAC-SHA256 tag of `data`.
+fn tag(key: &HmacSha256, data: &str) -> [u8; 32] {
     let mut mac = key.clone();
     mac.update(data.as_bytes());
-    hex(&mac.finalize().into_bytes())
-}
-
-/// The 32 bytes of a 64-digit lowercase hex signature.
-fn decode_signature(hex: &str) -> Option<[u8; 32]> {
-    fn digit(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            _ => None,
-        }
-    }
-    let hex = hex.as_bytes();
-    if hex.len() != SIGNATURE_LEN {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
-    }
-    Some(out)
+    mac.finalize().into_bytes().into()
 }
 
 /// `YYYYMMDDHHMMSS` (UTC) as unix seconds, by arithmetic rather than a date parser: this runs
@@ -238,6 +218,24 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(b & 15)] as char);
     }
     out
+}
+
+/// Lowercase hex into `out`, which it must fill exactly; `None` for anything else.
+pub(crate) fn unhex(text: &str, out: &mut [u8]) -> Option<()> {
+    fn digit(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    if text.len() != out.len() * 2 {
+        return None;
+    }
+    for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(())
 }
 
 /// Mints compact tokens for users: the seed's `app.create_token(user)`. An extractor in

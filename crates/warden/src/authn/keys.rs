@@ -12,7 +12,7 @@ use crate::apikey::{self, ApiKey};
 use crate::error::{Error, Result};
 use crate::revocation::unix;
 use crate::scheme::Scheme;
-use crate::token::hex;
+use crate::token::{hex, unhex};
 use crate::user::CurrentUser;
 
 /// The headers of a signed request besides the signature.
@@ -110,7 +110,8 @@ impl Authenticator {
             timestamp,
             body,
         );
-        let signing_key = decode_hex(&key.hash).ok_or_else(refused)?;
+        let mut signing_key = [0u8; 32];
+        unhex(&key.hash, &mut signing_key).ok_or_else(refused)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key).map_err(|_| refused())?;
         mac.update(data.as_bytes());
         let expected = hex(&mac.finalize().into_bytes());
@@ -123,14 +124,4 @@ impl Authenticator {
         self.touch(id);
         Ok(CurrentUser::new(key.login.as_str(), Scheme::Signed))
     }
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
