@@ -71,3 +71,8 @@ impl fmt::Debug for ManualClock {
 
 /// The clock as the framework holds it.
 pub(crate) type SharedClock = Arc<dyn Clock>;
+/// Seconds since the Unix epoch (0 before it).
+pub(crate) fn unix(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -66,73 +66,64 @@
 //! Serve it with [`Server`]: header-read and request timeouts, header and body limits, and
 //! graceful shutdown on SIGTERM and SIGINT.
 
-pub mod apikey;
+// The modules, in the order of a request (see the README's architecture section): the edge,
+// the application builder, the built-in endpoints, routing, authorization, authentication,
+// parameters; then what those stages draw on: tokens, users, the request transaction, the
+// shared store, settings; and leaves shared by all.
 mod app;
-mod authn;
-mod authorize;
+pub mod authn;
 mod authz;
+mod build_error;
 mod cache;
-mod checker;
 pub mod clock;
-mod context;
-pub mod directory;
+mod encoding;
+mod endpoints;
 mod error;
-pub mod handler;
-pub mod jwt;
-mod observe;
+mod http;
 mod params;
-pub mod password;
-mod revocation;
 mod routing;
+mod schema;
 mod scheme;
-mod scope;
-mod serve;
-mod session;
 mod settings;
 pub mod sql;
 pub mod store;
-mod token;
-mod user;
-mod users;
+pub mod tokens;
+pub mod users;
 
 #[doc(inline)]
-pub use app::{App, AppBuilder, BuildError};
+pub use app::{App, AppBuilder};
 #[doc(inline)]
-pub use authz::{Auth, Authz, Close, Mode, Open, Policy, all, any, group, object};
+pub use authn::{CurrentUser, IssuedToken, Tokens, Users, api_keys};
 #[doc(inline)]
-pub use checker::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker};
+pub use authz::{
+    Access, Auth, Authz, Close, GroupCheck, GroupChecker, Mode, ObjectCheck, ObjectChecker, Open,
+    Policy, all, any, group, object,
+};
 #[doc(inline)]
-pub use directory::{Directory, MemoryDirectory, UserRecord};
+pub use build_error::BuildError;
 #[doc(inline)]
 pub use error::{BoxError, Error, Result};
+/// A boxed, sendable future, as directory, store and checker methods return.
+pub use futures_util::future::BoxFuture;
 #[doc(inline)]
-pub use observe::{REQUEST_ID, RequestId};
+pub use http::{REQUEST_ID, RequestId, Server, shutdown_signal};
 #[doc(inline)]
 pub use params::{Params, Valid};
 #[doc(inline)]
-pub use password::Passwords;
-#[doc(inline)]
-pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, on, patch, post, put};
+pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, patch, post, put};
 #[doc(inline)]
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
-pub use scope::{Scope, ScopedSettings};
-#[doc(inline)]
-pub use serve::{Server, shutdown_signal};
-#[doc(inline)]
-pub use session::{AccessToken, REFRESH_COOKIE, SessionSettings};
-#[doc(inline)]
 pub use settings::{
-    AuthSettings, RunMode, Secret, ServerSettings, Settings, TokenCarrier, TokenFormat,
+    ApiKeySettings, AuthSettings, REFRESH_COOKIE, RunMode, ScopedSettings, Secret, ServerSettings,
+    SessionSettings, Settings, TokenCarrier, TokenFormat,
 };
 #[doc(inline)]
 pub use sql::Tx;
 #[doc(inline)]
-pub use token::{IssuedToken, Tokens};
+pub use tokens::{AccessToken, Scope, jwt};
 #[doc(inline)]
-pub use user::CurrentUser;
-#[doc(inline)]
-pub use users::Users;
+pub use users::{Directory, MemoryDirectory, Passwords, UserRecord};
 
 /// Validation rules for [`Valid`] parameters (re-exported so versions match).
 pub use garde;

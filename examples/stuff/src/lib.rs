@@ -25,9 +25,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde_json::json;
-use warden::apikey::SqlApiKeys;
-use warden::sql::{Backend, Database, Queries, SqlDirectory};
+use warden::api_keys::SqlApiKeys;
+use warden::sql::{Backend, Database, Queries};
 use warden::store::Store;
+use warden::users::SqlDirectory;
 use warden::{App, BuildError, Routes, Settings};
 
 /// The SQL of the back-end, embedded.
@@ -119,11 +120,10 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 /// The application: every route with its declaration, users and API keys from the database,
 /// sessions with refresh cookies, scoped tokens.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
-    let users = SqlDirectory::new(db.clone(), "warden_user")
-        .and_then(|d| d.update_hash("warden_set_password"))
-        .map(|d| d.declare_group("ADMIN"))
-        .map_err(|e| BuildError::new(vec![e.to_string()]))?;
-    let keys = SqlApiKeys::new(db.clone()).map_err(|e| BuildError::new(vec![e.to_string()]))?;
+    let users = SqlDirectory::new(db.clone(), "warden_user")?
+        .update_hash("warden_set_password")?
+        .declare_group("ADMIN");
+    let keys = SqlApiKeys::new(db.clone())?;
     let mode = settings.mode;
     App::builder(settings)
         .database(db)

@@ -8,12 +8,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Authenticator, BodyBytes, SIGNATURE};
-use crate::apikey::{self, ApiKey};
+use crate::authn::CurrentUser;
+use crate::authn::api_keys::{self, ApiKey};
+use crate::clock::unix;
+use crate::encoding::{hex, unhex};
 use crate::error::{Error, Result};
-use crate::revocation::unix;
 use crate::scheme::Scheme;
-use crate::token::{hex, unhex};
-use crate::user::CurrentUser;
 
 /// The headers of a signed request besides the signature.
 const KEY: &str = "x-warden-key";
@@ -41,7 +41,7 @@ pub(crate) fn canonical(
 impl Authenticator {
     /// A live key by id, cached for the cache TTL.
     async fn live_key(&self, id: &str) -> Result<Arc<ApiKey>> {
-        let store = self.api_keys.as_deref().ok_or_else(refused)?;
+        let store = self.services.api_keys.as_deref().ok_or_else(refused)?;
         let key = match self.keys.get(id) {
             Some(key) => key,
             None => {
@@ -62,7 +62,7 @@ impl Authenticator {
             return;
         }
         self.touched.insert(id.to_owned(), ());
-        if let Some(store) = self.api_keys.clone() {
+        if let Some(store) = self.services.api_keys.clone() {
             let id = id.to_owned();
             tokio::spawn(async move {
                 if let Err(e) = store.touch(&id).await {
@@ -74,9 +74,9 @@ impl Authenticator {
 
     /// The user whose key this is.
     pub(crate) async fn verify_api_key(&self, text: &str) -> Result<CurrentUser> {
-        let (id, secret) = apikey::parse(text).ok_or_else(refused)?;
+        let (id, secret) = api_keys::parse(text).ok_or_else(refused)?;
         let key = self.live_key(id).await?;
-        if !apikey::matches(&key, secret) {
+        if !api_keys::matches(&key, secret) {
             return Err(refused());
         }
         self.touch(id);
@@ -118,7 +118,12 @@ impl Authenticator {
         if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
             return Err(refused());
         }
-        if !self.revocations.use_nonce(signature, window * 2).await? {
+        if !self
+            .services
+            .revocations
+            .use_nonce(signature, window * 2)
+            .await?
+        {
             return Err(Error::unauthorized("signature already used"));
         }
         self.touch(id);

@@ -16,31 +16,44 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit};
-use http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
 use tokio::sync::OnceCell;
 
-use crate::apikey::{ApiKey, ApiKeyStore};
 use crate::cache::TtlCache;
 use crate::clock::SharedClock;
-use crate::directory::CachedDirectory;
+use crate::encoding::random_bytes;
 use crate::error::{Error, Result};
-use crate::jwt::Jwt;
 use crate::params::RequestParams;
-use crate::password::Passwords;
-use crate::revocation::Revocations;
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{AuthSettings, TokenCarrier};
-use crate::token::CompactTokens;
-use crate::user::CurrentUser;
+use crate::tokens::CompactTokens;
+use crate::tokens::Revocations;
+use crate::tokens::jwt::Jwt;
+use crate::users::CachedDirectory;
+use crate::users::Passwords;
+use api_keys::{ApiKey, ApiKeyStore};
 
+pub mod api_keys;
+mod cookies;
+mod issue;
 mod keys;
 mod passwords;
 mod tokens;
+mod user;
+mod users;
 
+pub(crate) use cookies::{credential_cookie, request_cookie};
+#[doc(inline)]
+pub use issue::{IssuedToken, Tokens};
 pub(crate) use keys::canonical;
+#[doc(inline)]
+pub use user::CurrentUser;
+pub(crate) use user::{LoggedUser, TokenFacts};
+#[doc(inline)]
+pub use users::Users;
 
 /// A password that was verified against a stored hash.
 #[derive(Clone)]
@@ -73,18 +86,8 @@ pub(crate) struct Services {
 /// The application-wide authentication service.
 pub(crate) struct Authenticator {
     pub(crate) realm: Arc<str>,
-    pub(crate) user_param: String,
-    pub(crate) pass_param: String,
-    pub(crate) params_in_query: bool,
-    pub(crate) carrier: TokenCarrier,
-    pub(crate) directory: CachedDirectory,
-    pub(crate) passwords: Passwords,
-    pub(crate) tokens: CompactTokens,
-    pub(crate) jwt: Jwt,
-    pub(crate) revocations: Revocations,
-    pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
     pub(crate) settings: AuthSettings,
-    pub(crate) max_body_bytes: usize,
+    pub(crate) services: Services,
     pub(crate) clock: SharedClock,
     verified: TtlCache<String, Verified>,
     /// Password verifications under way, shared by the requests that wait for the same one.
@@ -111,7 +114,6 @@ impl Authenticator {
         realm: Arc<str>,
         auth: &AuthSettings,
         services: Services,
-        max_body_bytes: usize,
         clock: SharedClock,
     ) -> Result<Self> {
         // A verified password only counts while the directory, whose cache lives `cache_ttl`,
@@ -129,24 +131,12 @@ impl Authenticator {
             std::time::Duration::from_secs(60),
             Arc::clone(&clock),
         );
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
-        let tag_key = Hmac::<Sha256>::new_from_slice(&key)
+        let tag_key = Hmac::<Sha256>::new_from_slice(&random_bytes::<32>()?)
             .map_err(|e| Error::internal(format!("bad key: {e}")))?;
         Ok(Self {
             realm,
-            user_param: auth.user_param.clone(),
-            pass_param: auth.pass_param.clone(),
-            params_in_query: auth.params_in_query,
-            carrier: auth.token_carrier.clone(),
-            directory: services.directory,
-            passwords: services.passwords,
-            tokens: services.tokens,
-            jwt: services.jwt,
-            revocations: services.revocations,
-            api_keys: services.api_keys,
             settings: auth.clone(),
-            max_body_bytes,
+            services,
             clock,
             verified,
             inflight: Mutex::default(),
@@ -162,7 +152,7 @@ impl Authenticator {
         if schemes.contains(Scheme::Basic) {
             parts.push(format!("Basic realm=\"{}\"", self.realm));
         }
-        if schemes.contains(Scheme::Token) && self.carrier == TokenCarrier::Bearer {
+        if schemes.contains(Scheme::Token) && self.settings.token_carrier == TokenCarrier::Bearer {
             parts.push(format!("Bearer realm=\"{}\"", self.realm));
         }
         if parts.is_empty() {
@@ -217,7 +207,9 @@ impl Authenticator {
                 ));
             }
             if kind.eq_ignore_ascii_case("bearer") {
-                if !(schemes.contains(Scheme::Token) && self.carrier == TokenCarrier::Bearer) {
+                if !(schemes.contains(Scheme::Token)
+                    && self.settings.token_carrier == TokenCarrier::Bearer)
+                {
                     return Err(Error::unauthorized("bearer tokens are not accepted here"));
                 }
                 return Ok(Found::Token(rest));
@@ -243,12 +235,16 @@ impl Authenticator {
         }
         if schemes.contains(Scheme::Param)
             && let Some(params) = params
-            && let Some(login) = params.credential(&self.user_param, self.params_in_query)
+            && let Some(login) =
+                params.credential(&self.settings.user_param, self.settings.params_in_query)
         {
             let password = params
-                .credential(&self.pass_param, self.params_in_query)
+                .credential(&self.settings.pass_param, self.settings.params_in_query)
                 .ok_or_else(|| {
-                    Error::unauthorized(format!("parameter \"{}\" is missing", self.pass_param))
+                    Error::unauthorized(format!(
+                        "parameter \"{}\" is missing",
+                        self.settings.pass_param
+                    ))
                 })?;
             return Ok(Found::Password(
                 Scheme::Param,
@@ -260,7 +256,7 @@ impl Authenticator {
     }
 
     fn carried_token<'a>(&self, headers: &'a HeaderMap) -> Result<Option<&'a str>> {
-        match &self.carrier {
+        match &self.settings.token_carrier {
             TokenCarrier::Bearer => Ok(None),
             TokenCarrier::Header(name) => headers
                 .get(name.as_str())
@@ -270,13 +266,13 @@ impl Authenticator {
                         .map_err(|_| Error::unauthorized("malformed token header"))
                 })
                 .transpose(),
-            TokenCarrier::Cookie(name) => Ok(cookie(headers, name)),
+            TokenCarrier::Cookie(name) => Ok(request_cookie(headers, name)),
         }
     }
 
     /// Forgets what is cached about a user (after a password change or a removal).
     pub(crate) fn forget(&self, login: &str) {
-        self.directory.forget(login);
+        self.services.directory.forget(login);
         self.verified.invalidate(login);
     }
 
@@ -290,6 +286,7 @@ impl Authenticator {
             return Ok(record.in_group(group));
         }
         Ok(self
+            .services
             .directory
             .lookup(user.login())
             .await?
@@ -314,18 +311,6 @@ fn decode_basic(encoded: &str) -> Result<(String, String)> {
     let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
     let (login, password) = decoded.split_once(':').ok_or_else(malformed)?;
     Ok((login.to_owned(), password.to_owned()))
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"'))
 }
 
 /// Adds the route's challenge to a 401.

@@ -9,8 +9,8 @@ use subtle::ConstantTimeEq;
 use tokio::sync::OnceCell;
 
 use super::{Authenticator, Inflight, Verified, invalid_credentials};
-use crate::directory::UserRecord;
 use crate::error::Result;
+use crate::users::UserRecord;
 
 impl Authenticator {
     /// Checks a login and password; the same 401 for an unknown user and a wrong password.
@@ -22,13 +22,13 @@ impl Authenticator {
         let record = if login.is_empty() {
             None
         } else {
-            self.directory.lookup(login).await?
+            self.services.directory.lookup(login).await?
         };
         let Some((record, hash)) = record.and_then(|r| {
             let hash: Arc<str> = Arc::from(r.password_hash.as_deref()?);
             Some((r, hash))
         }) else {
-            self.passwords.verify_dummy(password).await?;
+            self.services.passwords.verify_dummy(password).await?;
             return Err(invalid_credentials());
         };
         let tag = self.tag(login, password);
@@ -49,7 +49,7 @@ impl Authenticator {
                 tag,
             },
         );
-        if self.passwords.needs_rehash(&hash) {
+        if self.services.passwords.needs_rehash(&hash) {
             self.upgrade(login, password);
         }
         Ok(record)
@@ -75,15 +75,15 @@ impl Authenticator {
             key,
             cell: Arc::clone(&cell),
         };
-        cell.get_or_try_init(|| self.passwords.verify(password, hash))
+        cell.get_or_try_init(|| self.services.passwords.verify(password, hash))
             .await
             .copied()
     }
 
     /// Replaces an outdated hash in the background, without delaying the login.
     fn upgrade(&self, login: &str, password: &str) {
-        let passwords = self.passwords.clone();
-        let directory = Arc::clone(self.directory.inner());
+        let passwords = self.services.passwords.clone();
+        let directory = Arc::clone(self.services.directory.inner());
         let (login, password) = (login.to_owned(), password.to_owned());
         tokio::spawn(async move {
             let outcome = match passwords.hash(&password).await {

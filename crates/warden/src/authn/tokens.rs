@@ -1,11 +1,11 @@
 //! Token schemes: compact tokens and JWT access tokens, each checked against revocations.
 
 use super::Authenticator;
+use crate::authn::{CurrentUser, TokenFacts};
 use crate::error::{Error, Result};
-use crate::jwt::TokenKind;
-use crate::revocation::Issued;
 use crate::scheme::Scheme;
-use crate::user::{CurrentUser, TokenFacts};
+use crate::tokens::Issued;
+use crate::tokens::jwt::TokenKind;
 
 /// JWTs have three dot-separated parts; compact tokens have none.
 fn is_jwt(token: &str) -> bool {
@@ -17,10 +17,12 @@ impl Authenticator {
     pub(crate) async fn verify_token(&self, token: &str) -> Result<CurrentUser> {
         if is_jwt(token) {
             let claims = self
+                .services
                 .jwt
                 .decode(token, TokenKind::Access)
                 .map_err(|e| Error::unauthorized(e.message()))?;
-            self.revocations
+            self.services
+                .revocations
                 .check(&Issued {
                     login: &claims.sub,
                     issued_at: claims.iat,
@@ -39,14 +41,16 @@ impl Authenticator {
             ));
         }
         let verified = self
+            .services
             .tokens
             .verify(token)
             .map_err(|e| Error::unauthorized(e.message()))?;
         // A compact token says when it expires; it was issued one lifetime before.
         let issued_at = verified
             .expires
-            .saturating_sub(self.tokens.lifetime.as_secs());
-        self.revocations
+            .saturating_sub(self.services.tokens.lifetime.as_secs());
+        self.services
+            .revocations
             .check(&Issued {
                 login: verified.login,
                 issued_at,

@@ -11,8 +11,6 @@ mod de;
 
 pub(crate) use de::from_text;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
@@ -23,7 +21,6 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::context::RouteContext;
 use crate::error::{Error, Result};
 
 /// Parameters deserialized by name from every source of the request.
@@ -53,33 +50,6 @@ use crate::error::{Error, Result};
 /// It reads the body, so it comes last among a handler's extractors.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Params<T>(pub T);
-
-impl<S, T> FromRequest<S> for Params<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned,
-{
-    type Rejection = Error;
-
-    async fn from_request(req: Request, _state: &S) -> Result<Self> {
-        let (mut parts, body) = req.into_parts();
-        if let Some(params) = parts.extensions.get::<Arc<RequestParams>>() {
-            return params.deserialize().map(Params);
-        }
-        // Most GET requests have no body: skip collecting an empty one.
-        let bytes = if http_body::Body::is_end_stream(&body) {
-            Bytes::new()
-        } else {
-            let limit =
-                RouteContext::of(&parts).map_or(DEFAULT_BODY_LIMIT, |c| c.auth().max_body_bytes);
-            read_body(body, limit).await?
-        };
-        RequestParams::parse(&mut parts, &bytes)
-            .await?
-            .deserialize()
-            .map(Params)
-    }
-}
 
 /// Parameters validated with [`garde`] after deserialization: a failed rule is a 400 naming
 /// the field.

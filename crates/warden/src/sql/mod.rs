@@ -1,10 +1,8 @@
 //! warden on warden-sql: the request's transaction, committed before the response is sent;
-//! database errors mapped to HTTP once; users read through named queries.
+//! database errors mapped to HTTP once; the startup check of the queries warden itself calls.
 
-mod directory;
 mod tx;
 
-pub use directory::SqlDirectory;
 pub use tx::Tx;
 pub(crate) use tx::TxLayer;
 #[doc(no_inline)]
@@ -17,7 +15,8 @@ use std::time::Duration;
 
 use warden_sql::ErrorKind;
 
-use crate::error::{Error, Result};
+use crate::build_error::BuildError;
+use crate::error::Error;
 
 impl From<warden_sql::Error> for Error {
     /// Constraint violations are the client's doing (409 for a duplicate, 400 for the others),
@@ -44,16 +43,25 @@ pub(crate) fn check_query(
     name: &str,
     kind: QueryKind,
     params: &[&str],
-) -> Result<()> {
-    let query = db
-        .queries()
-        .get(name)
-        .ok_or_else(|| Error::internal(format!("the directory needs a query named {name:?}")))?;
+) -> Result<(), BuildError> {
+    let query = db.queries().get(name).ok_or_else(|| {
+        format!(
+            "the queries have no {name:?} (-- name: {name}{})",
+            kind.suffix()
+        )
+    })?;
     if query.kind() != kind {
-        return Err(Error::internal(format!(
-            "query {name:?} must be a {kind:?} query, not {:?}",
-            query.kind()
-        )));
+        let suffix = |kind: QueryKind| match kind.suffix() {
+            "" => "no suffix".to_owned(),
+            suffix => format!("the suffix {suffix}"),
+        };
+        return Err(format!(
+            "query {name:?} must have {} (-- name: {name}{}), not {}",
+            suffix(kind),
+            kind.suffix(),
+            suffix(query.kind())
+        )
+        .into());
     }
     let mut wanted: Vec<&str> = params.to_vec();
     let mut given: Vec<&str> = query.params().collect();
@@ -61,9 +69,9 @@ pub(crate) fn check_query(
     given.sort_unstable();
     given.dedup();
     if wanted != given {
-        return Err(Error::internal(format!(
-            "query {name:?} must take the parameters {params:?}, not {given:?}"
-        )));
+        return Err(
+            format!("query {name:?} must take the parameters {params:?}, not {given:?}").into(),
+        );
     }
     Ok(())
 }

@@ -18,8 +18,8 @@ use tokio::sync::{Mutex, MutexGuard};
 use tower::{Layer, Service};
 use warden_sql::{Database, Row, Transaction, TxMode};
 
-use crate::directory::BoxFuture;
 use crate::error::{Error, Result};
+use futures_util::future::BoxFuture;
 
 enum State {
     Idle,

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{Store, ttl_millis};
 use crate::clock::{Clock, SharedClock, SystemClock};
-use crate::directory::BoxFuture;
+use futures_util::future::BoxFuture;
 
 /// Below this many entries the map is only swept by time.
 const MIN_SWEEP_LEN: usize = 64;

@@ -44,8 +44,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::directory::BoxFuture;
 use crate::error::Error;
+use futures_util::future::BoxFuture;
 
 mod memory;
 mod redis;

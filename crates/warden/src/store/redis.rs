@@ -10,8 +10,8 @@ use ::redis::{
 };
 
 use super::{Store, config_error, redact_url, ttl_millis};
-use crate::directory::BoxFuture;
 use crate::error::Error;
+use futures_util::future::BoxFuture;
 
 /// What a client is told to wait before retrying when Redis cannot answer.
 const RETRY_AFTER: Duration = Duration::from_secs(2);

@@ -4,8 +4,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use serde_json::json;
-use warden::apikey::{ApiKeySettings, sign_request};
-use warden::{AuthSettings, Settings};
+use warden::api_keys::sign_request;
+use warden::{ApiKeySettings, AuthSettings, Settings};
 
 use crate::common::{Reply, request, settings};
 use crate::fixture::{Fixture, default_fixture, fixture};

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Request};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use warden::password::PasswordHasher;
+use warden::users::PasswordHasher;
 use warden::{MemoryDirectory, Secret, Settings, UserRecord};
 
 /// A hasher that stores `plain$PASSWORD` and counts verifications: fast, and it shows whether
@@ -105,4 +105,20 @@ pub(crate) fn basic(login: &str, password: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
     )
+}
+
+/// The URL of a service the test needs (`WARDEN_TEST_REDIS_URL`...), or `None` after saying
+/// that the test is skipped. Under CI (`CI` set) a missing URL fails the test instead: CI sets
+/// every service URL, so a skip there would hide a test that never ran.
+pub(crate) fn service_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var).ok().filter(|url| !url.is_empty()) {
+        Some(url) => Some(url),
+        None if std::env::var_os("CI").is_some_and(|ci| !ci.is_empty()) => {
+            panic!("{test}: {var} is not set, and CI must run every test")
+        }
+        None => {
+            eprintln!("skipped {test}: set {var}");
+            None
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use warden::apikey::MemoryApiKeys;
+use warden::api_keys::MemoryApiKeys;
 use warden::clock::ManualClock;
 use warden::store::{MemoryStore, Store};
 use warden::{

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use warden::BoxFuture;
 use warden::clock::ManualClock;
-use warden::directory::BoxFuture;
 use warden::store::{MemoryStore, Store};
 use warden::{AuthSettings, Error, Secret, Settings, TokenFormat};
 
@@ -97,8 +97,10 @@ async fn two_processes_sharing_a_store_see_a_revocation_within_a_second() {
 
 #[tokio::test]
 async fn two_processes_sharing_redis_see_a_revocation_within_a_second() {
-    let Ok(url) = std::env::var("WARDEN_TEST_REDIS_URL") else {
-        eprintln!("skipped: WARDEN_TEST_REDIS_URL is not set");
+    let Some(url) = crate::common::service_url(
+        "WARDEN_TEST_REDIS_URL",
+        "two_processes_sharing_redis_see_a_revocation_within_a_second",
+    ) else {
         return;
     };
     let nanos = std::time::SystemTime::now()

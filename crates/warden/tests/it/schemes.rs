@@ -214,18 +214,18 @@ async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl()
 #[derive(Clone, Default)]
 struct SlowHasher(CountingHasher);
 
-impl warden::password::PasswordHasher for SlowHasher {
+impl warden::users::PasswordHasher for SlowHasher {
     fn hash(&self, password: &str) -> Result<String> {
-        warden::password::PasswordHasher::hash(&self.0, password)
+        warden::users::PasswordHasher::hash(&self.0, password)
     }
 
     fn verify(&self, password: &str, hash: &str) -> bool {
         std::thread::sleep(Duration::from_millis(500));
-        warden::password::PasswordHasher::verify(&self.0, password, hash)
+        warden::users::PasswordHasher::verify(&self.0, password, hash)
     }
 
     fn needs_rehash(&self, hash: &str) -> bool {
-        warden::password::PasswordHasher::needs_rehash(&self.0, hash)
+        warden::users::PasswordHasher::needs_rehash(&self.0, hash)
     }
 }
 

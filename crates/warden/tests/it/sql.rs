@@ -4,7 +4,8 @@
 use axum::Router;
 use axum::body::Body;
 use serde_json::json;
-use warden::sql::{Database, Queries, SqlDirectory};
+use warden::sql::{Database, Queries};
+use warden::users::SqlDirectory;
 use warden::{
     Access, App, Auth, CurrentUser, Error, ObjectCheck, Open, Params, Result, Routes, Tx, get,
     group, object, post,
@@ -277,14 +278,14 @@ async fn a_directory_over_missing_or_ill_shaped_queries_is_refused() {
     let db = Database::connect("sqlite::memory:", Queries::parse("q.sql", QUERIES).unwrap())
         .await
         .unwrap();
-    let reason = |e: warden::Error| e.to_string();
+    let reason = |e: warden::BuildError| e.to_string();
     assert!(
         reason(SqlDirectory::new(db.clone(), "nope").unwrap_err())
-            .contains("needs a query named \"nope\"")
+            .contains("the queries have no \"nope\" (-- name: nope^)")
     );
     assert!(
         reason(SqlDirectory::new(db.clone(), "add_stuff").unwrap_err())
-            .contains("must be a One query")
+            .contains("must have the suffix ^ (-- name: add_stuff^)")
     );
     let err = SqlDirectory::new(db, "user")
         .unwrap()

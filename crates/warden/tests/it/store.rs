@@ -10,8 +10,8 @@ use redis::AsyncCommands;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Barrier, watch};
 use tokio::task::JoinHandle;
+use warden::BoxFuture;
 use warden::clock::ManualClock;
-use warden::directory::BoxFuture;
 use warden::store::{self, MemoryStore, RedisOptions, RedisStore, Store};
 
 const TTL: Duration = Duration::from_secs(60);
@@ -270,13 +270,6 @@ async fn the_memory_store_is_shared_through_arc_dyn_store() {
 // ---------------------------------------------------------------------------------------------
 // Redis only
 
-/// The Redis the tests may use, if any.
-fn redis_url() -> Option<String> {
-    std::env::var("WARDEN_TEST_REDIS_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-}
-
 /// A namespace of one test's own on the test Redis; [`finish`](Self::finish) deletes its keys
 /// (a failed test leaves them to expire: every test key has a TTL).
 struct Namespace {
@@ -287,10 +280,7 @@ struct Namespace {
 impl Namespace {
     /// `None`, after saying so, when no test Redis is configured.
     fn new(test: &str) -> Option<Self> {
-        let Some(url) = redis_url() else {
-            eprintln!("skipped store test {test} on Redis: set WARDEN_TEST_REDIS_URL");
-            return None;
-        };
+        let url = crate::common::service_url("WARDEN_TEST_REDIS_URL", test)?;
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).unwrap();
         let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
@@ -740,7 +730,7 @@ impl Proxy {
     /// The URL of the Redis behind the proxy, as seen through it (same credentials and db).
     fn url(&self) -> String {
         let address = self.address;
-        match redis_url() {
+        match std::env::var("WARDEN_TEST_REDIS_URL").ok() {
             Some(url) if self.upstream.is_some() => {
                 let (scheme, rest) = url.split_once("://").unwrap();
                 let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));

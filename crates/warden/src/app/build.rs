@@ -1,0 +1,289 @@
+//! [`AppBuilder::build`] as named steps, each readable alone: check the secrets, build the
+//! services, mount the built-in routes, compile the routes, assemble the layers. Every step
+//! adds what it finds wrong to one list, so that a build names every problem at once.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::secret::check_secrets;
+use super::{App, AppBuilder, Problems};
+use crate::authn::{Authenticator, Services};
+use crate::authz::{Checkers, Rule};
+use crate::build_error::BuildError;
+use crate::endpoints;
+use crate::error::Error;
+use crate::http::{ObserveLayer, panic_response};
+use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
+use crate::scheme::{Scheme, Schemes};
+use crate::settings::Settings;
+use crate::sql::TxLayer;
+use crate::store::MemoryStore;
+use crate::tokens::jwt::Jwt;
+use crate::tokens::{CompactTokens, Revocations};
+use crate::users::{Argon2id, CachedDirectory, MemoryDirectory, Passwords};
+
+impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
+    /// Checks everything and builds the application, or lists every problem found.
+    pub fn build(mut self) -> Result<App, BuildError> {
+        let mut problems = Problems::default();
+        let secret = check_secrets(&self.settings, &mut problems);
+        let (auth, checkers) = self.services(&secret, &mut problems)?;
+        let routes = self.mounted_routes();
+        let (routes, infos) = compile_routes(
+            routes,
+            &auth,
+            &checkers,
+            default_schemes(&self.settings),
+            self.settings.server.max_body_bytes,
+            &mut problems,
+        );
+        problems.into_result()?;
+        let router = assemble(routes, self.state, self.database, &self.settings)?;
+        if self.settings.secret.is_none() {
+            tracing::warn!(
+                "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
+            );
+        }
+        Ok(App {
+            router,
+            routes: infos,
+            auth,
+            settings: Arc::new(self.settings),
+        })
+    }
+
+    /// The services behind authentication and authorization: the cached directory, passwords,
+    /// compact tokens and JWTs, revocations on the store, and the registered checkers. Without
+    /// an authenticator nothing else can be checked, so its failure ends the build here.
+    fn services(
+        &mut self,
+        secret: &[u8],
+        problems: &mut Problems,
+    ) -> Result<(Arc<Authenticator>, Checkers<S>), BuildError> {
+        let settings = &self.settings;
+        let auth = &settings.auth;
+        let realm: Arc<str> = Arc::from(settings.realm());
+        let clock = &self.clock;
+        let directory = self
+            .directory
+            .take()
+            .unwrap_or_else(|| Arc::new(MemoryDirectory::new()));
+        let checkers = Checkers {
+            groups: std::mem::take(&mut self.groups),
+            objects: std::mem::take(&mut self.objects),
+            directory_groups: directory.groups(),
+        };
+        let hasher = self
+            .hasher
+            .take()
+            .unwrap_or_else(|| Arc::new(Argon2id::default()));
+        let previous: Vec<&[u8]> = auth
+            .previous_secrets
+            .iter()
+            .map(|s| s.expose().as_bytes())
+            .collect();
+        let store = self
+            .store
+            .take()
+            .unwrap_or_else(|| Arc::new(MemoryStore::with_shared_clock(Arc::clone(clock))));
+        // Revocations must outlive every token they may refuse.
+        let horizon = [
+            auth.token_lifetime,
+            auth.jwt.max_lifetime,
+            auth.sessions.refresh_lifetime,
+            auth.api_keys.token_lifetime,
+            auth.scoped.max_lifetime,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+        if auth.sessions.refresh_lifetime > auth.jwt.max_lifetime {
+            problems.push("the sessions' refresh lifetime exceeds jwt.max_lifetime");
+        }
+        let services = Services {
+            directory: CachedDirectory::new(
+                directory,
+                auth.cache_capacity,
+                auth.cache_ttl,
+                Arc::clone(clock),
+            ),
+            passwords: Passwords::new(hasher, std::mem::take(&mut self.policy)),
+            tokens: CompactTokens::new(
+                Arc::clone(&realm),
+                secret,
+                &previous,
+                auth.token_lifetime,
+                Arc::clone(clock),
+            )
+            .map_err(|e| problems.fail_with(&e))?,
+            jwt: Jwt::new(&auth.jwt, &realm, secret, Arc::clone(clock))
+                .map_err(|e| problems.fail(format!("JWT settings: {e}")))?,
+            revocations: Revocations::new(store, Arc::clone(clock), horizon),
+            api_keys: self.api_keys.clone(),
+        };
+        let authenticator = Authenticator::new(realm, auth, services, Arc::clone(clock))
+            .map_err(|e| problems.fail_with(&e))?;
+        Ok((Arc::new(authenticator), checkers))
+    }
+
+    /// The application's routes with the built-in endpoints it asked for.
+    fn mounted_routes(&mut self) -> Routes<S> {
+        let auth = &self.settings.auth;
+        let mut routes = std::mem::take(&mut self.routes);
+        if self.sessions {
+            routes = routes.merge(endpoints::sessions::routes(&auth.sessions));
+        }
+        if self.api_keys.is_some() {
+            routes = routes.merge(endpoints::api_keys::routes(&auth.api_keys));
+        }
+        if self.scoped {
+            routes = routes.merge(endpoints::scoped::routes(&auth.scoped));
+        }
+        routes
+    }
+}
+
+/// The schemes a route accepts when its declaration names none.
+fn default_schemes(settings: &Settings) -> Schemes {
+    let mut schemes: Schemes = settings.auth.schemes.iter().copied().collect();
+    if settings.auth.api_keys.header.is_some() {
+        schemes = schemes.with(Scheme::ApiKey);
+    }
+    if settings.auth.api_keys.signed_requests {
+        schemes = schemes.with(Scheme::Signed);
+    }
+    schemes
+}
+
+/// Every route's method routers, grouped by path in registration order.
+type ByPath<S> = Vec<(String, Vec<MethodRouter<S>>)>;
+
+/// Compiles each declaration against the checkers and the path, and binds each handler to its
+/// route's authentication context.
+fn compile_routes<S: Clone + Send + Sync + 'static>(
+    routes: Routes<S>,
+    auth: &Arc<Authenticator>,
+    checkers: &Checkers<S>,
+    default_schemes: Schemes,
+    max_body_bytes: usize,
+    problems: &mut Problems,
+) -> (ByPath<S>, Vec<RouteInfo>) {
+    let mut infos: Vec<RouteInfo> = Vec::new();
+    let mut by_path: ByPath<S> = Vec::new();
+    for (path, methods) in routes.entries {
+        if !path.starts_with('/') {
+            problems.push(format!("path {path:?} must start with '/'"));
+            continue;
+        }
+        let names = captures(&path);
+        let slot = match by_path.iter().position(|(p, _)| *p == path) {
+            Some(i) => i,
+            None => {
+                by_path.push((path.clone(), Vec::new()));
+                by_path.len() - 1
+            }
+        };
+        for declared in methods.declared {
+            let route = format!("{} {path}", declared.method);
+            if infos
+                .iter()
+                .any(|i| i.method == declared.method && i.path == path)
+            {
+                problems.push(format!("{route}: declared twice"));
+                continue;
+            }
+            if MethodFilter::try_from(declared.method.clone()).is_err() {
+                problems.push(format!("{route}: unsupported method"));
+                continue;
+            }
+            let mut route_problems = Vec::new();
+            let authz = &declared.policy.authorize;
+            let rule = Rule::compile(
+                authz,
+                &declared.method,
+                &names,
+                checkers,
+                &mut route_problems,
+            );
+            let schemes = declared.policy.schemes.unwrap_or(default_schemes);
+            if authz.needs_auth() && schemes.is_empty() {
+                route_problems.push("requires authentication but accepts no scheme".into());
+            }
+            for problem in route_problems {
+                problems.push(format!("{route}: {problem}"));
+            }
+            let meta = Arc::new(RouteMeta {
+                context: RouteContext::new(
+                    Arc::clone(auth),
+                    schemes,
+                    declared.policy.tags.iter().map(|t| t.to_string()).collect(),
+                    max_body_bytes,
+                ),
+                needs_auth: authz.needs_auth(),
+                has_objects: rule.has_objects(),
+                rule,
+            });
+            by_path[slot].1.push((declared.make)(meta));
+            infos.push(RouteInfo {
+                method: declared.method,
+                path: path.clone(),
+                policy: declared.policy,
+            });
+        }
+    }
+    (by_path, infos)
+}
+
+/// The routed application wrapped in warden's layers: observe (request id, access log, error
+/// bodies), the request transaction, panic catching and the body limit.
+fn assemble<S: Clone + Send + Sync + 'static>(
+    by_path: ByPath<S>,
+    state: S,
+    database: Option<crate::sql::Database>,
+    settings: &Settings,
+) -> Result<Router, BuildError> {
+    let mut router: Router<S> = Router::new();
+    for (path, method_routers) in by_path {
+        let method_router = method_routers
+            .into_iter()
+            .fold(MethodRouter::new(), MethodRouter::merge);
+        // axum panics on paths it cannot route (conflicting captures...): report it.
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            router.clone().route(&path, method_router)
+        }));
+        match attempt {
+            Ok(next) => router = next,
+            Err(panic) => {
+                let reason = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "invalid route".to_owned());
+                return Err(format!("path {path:?}: {reason}").into());
+            }
+        }
+    }
+    let max_body = settings.server.max_body_bytes;
+    let router = router
+        .fallback(|| async { Error::not_found("no such route") })
+        .with_state(state);
+    // The layers wrap the routed application once, outside the router: `Router::layer` would
+    // wrap every route separately and box each layer's service and future again.
+    let stack = ServiceBuilder::new()
+        .layer(ObserveLayer::new(settings))
+        .option_layer(database.map(TxLayer))
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(DefaultBodyLimit::max(max_body))
+        .service(router);
+    Ok(Router::new().fallback_service(stack))
+}

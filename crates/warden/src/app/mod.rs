@@ -1,0 +1,270 @@
+//! Building an application: routes, directory, checkers and settings, validated together at
+//! startup so that a declaration naming an unknown group, object domain or path parameter fails
+//! the build instead of the first request.
+
+mod build;
+mod secret;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::authn::api_keys::ApiKeyStore;
+use crate::authn::{Authenticator, Tokens};
+use crate::authz::{GroupChecker, ObjectChecker};
+use crate::build_error::BuildError;
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::error::Error;
+use crate::routing::{RouteInfo, Routes};
+use crate::settings::Settings;
+use crate::sql::Database;
+use crate::store::Store;
+use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords};
+
+/// A built application: an axum [`Router`] with warden's layers, and its route table.
+///
+/// ```
+/// use warden::{App, Auth, CurrentUser, Open, Routes, Settings, get};
+///
+/// async fn hello(user: CurrentUser) -> String {
+///     format!("hello {user}!")
+/// }
+///
+/// let app = App::builder(Settings::default())
+///     .routes(Routes::new().route("/hello", get(Auth, hello)))
+///     .build()
+///     .unwrap();
+/// assert_eq!(app.routes()[0].to_string(), "GET /hello AUTH");
+/// let router: axum::Router = app.router();
+/// ```
+pub struct App {
+    router: Router,
+    routes: Vec<RouteInfo>,
+    auth: Arc<Authenticator>,
+    settings: Arc<Settings>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.settings.name)
+            .field("routes", &self.routes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Starts building an application without state.
+    pub fn builder(settings: Settings) -> AppBuilder<()> {
+        AppBuilder::new(settings, ())
+    }
+
+    /// Starts building an application whose handlers and checkers share `state`.
+    pub fn with_state<S: Clone + Send + Sync + 'static>(
+        settings: Settings,
+        state: S,
+    ) -> AppBuilder<S> {
+        AppBuilder::new(settings, state)
+    }
+
+    /// The router, with every warden layer; serve it or drive it in tests.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Every route with its declaration, in registration order.
+    pub fn routes(&self) -> &[RouteInfo] {
+        &self.routes
+    }
+
+    /// The settings the application was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Mints tokens outside requests (command-line tools, tests).
+    pub fn tokens(&self) -> Tokens {
+        Tokens::new(Arc::clone(&self.auth))
+    }
+
+    /// The password service.
+    pub fn passwords(&self) -> Passwords {
+        self.auth.services.passwords.clone()
+    }
+
+    /// Forgets what is cached about a user, after a password change or a removal, so that the
+    /// change counts at once rather than when the cache entry runs out.
+    pub fn forget_user(&self, login: &str) {
+        self.auth.forget(login);
+    }
+
+    /// Revokes every token the user holds (a kick): every process refuses them within a
+    /// second. Also forgets what is cached about the user.
+    pub async fn revoke_user(&self, login: &str) -> crate::Result<()> {
+        self.auth.forget(login);
+        self.auth.services.revocations.revoke_user(login).await
+    }
+}
+
+/// Collects the parts of an application; [`AppBuilder::build`] checks them together.
+pub struct AppBuilder<S> {
+    settings: Settings,
+    state: S,
+    routes: Routes<S>,
+    directory: Option<Arc<dyn Directory>>,
+    hasher: Option<Arc<dyn PasswordHasher>>,
+    policy: PasswordPolicy,
+    clock: SharedClock,
+    groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
+    objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    database: Option<Database>,
+    store: Option<Arc<dyn Store>>,
+    api_keys: Option<Arc<dyn ApiKeyStore>>,
+    sessions: bool,
+    scoped: bool,
+}
+
+impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
+    fn new(settings: Settings, state: S) -> Self {
+        Self {
+            settings,
+            state,
+            routes: Routes::new(),
+            directory: None,
+            hasher: None,
+            policy: PasswordPolicy::default(),
+            clock: Arc::new(SystemClock),
+            groups: HashMap::new(),
+            objects: HashMap::new(),
+            database: None,
+            store: None,
+            api_keys: None,
+            sessions: false,
+            scoped: false,
+        }
+    }
+
+    /// The shared store for revocations, refresh families, one-live-token pointers and nonces.
+    /// Default: in this process's memory; use [`store::connect`](crate::store::connect) with
+    /// `settings.store_url` to share it between processes through Redis.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Mounts the access + refresh cookie flow under `settings.auth.sessions.prefix`
+    /// (`POST /session/login`, `/session/refresh`, `/session/logout` by default).
+    #[must_use]
+    pub fn sessions(mut self) -> Self {
+        self.sessions = true;
+        self
+    }
+
+    /// API keys kept in `keys`: mounts their endpoints under `settings.auth.api_keys.prefix`
+    /// (`/keys` by default) and enables the key header and signed requests when configured.
+    #[must_use]
+    pub fn api_keys(mut self, keys: impl ApiKeyStore) -> Self {
+        self.api_keys = Some(Arc::new(keys));
+        self
+    }
+
+    /// Mounts the scoped-token endpoint at `settings.auth.scoped.path`
+    /// (`POST /tokens/scoped` by default).
+    #[must_use]
+    pub fn scoped_tokens(mut self) -> Self {
+        self.scoped = true;
+        self
+    }
+
+    /// The database: each request gets a [`Tx`](crate::Tx) on it, opened on first use and
+    /// committed when the response status is below 400, rolled back otherwise.
+    #[must_use]
+    pub fn database(mut self, db: Database) -> Self {
+        self.database = Some(db);
+        self
+    }
+
+    /// Adds routes (may be called several times).
+    #[must_use]
+    pub fn routes(mut self, routes: Routes<S>) -> Self {
+        self.routes = std::mem::take(&mut self.routes).merge(routes);
+        self
+    }
+
+    /// Where users live. Default: an empty [`MemoryDirectory`].
+    #[must_use]
+    pub fn directory(mut self, directory: impl Directory) -> Self {
+        self.directory = Some(Arc::new(directory));
+        self
+    }
+
+    /// The password hasher. Default: [`Argon2id`] with OWASP's parameters.
+    #[must_use]
+    pub fn hasher(mut self, hasher: impl PasswordHasher) -> Self {
+        self.hasher = Some(Arc::new(hasher));
+        self
+    }
+
+    /// The password policy behind [`Passwords::check`]. Default: [`PasswordPolicy::default`].
+    #[must_use]
+    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The clock for token expiry and cache lifetimes. Default: the system clock.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Registers the checker of a group.
+    #[must_use]
+    pub fn group(mut self, name: impl Into<String>, checker: impl GroupChecker<S>) -> Self {
+        self.groups.insert(name.into(), Arc::new(checker));
+        self
+    }
+
+    /// Registers the checker of an object domain.
+    #[must_use]
+    pub fn object(mut self, domain: impl Into<String>, checker: impl ObjectChecker<S>) -> Self {
+        self.objects.insert(domain.into(), Arc::new(checker));
+        self
+    }
+}
+
+/// The problems a build finds, collected so that it reports them all at once.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// Adds a problem after which the build cannot go on, and ends it with every problem so far.
+    fn fail(&mut self, problem: impl Into<String>) -> BuildError {
+        self.push(problem);
+        BuildError::new(std::mem::take(&mut self.0))
+    }
+
+    /// [`fail`](Self::fail) with an error's cause (a startup error has no client to hide it from).
+    fn fail_with(&mut self, error: &Error) -> BuildError {
+        let problem = error
+            .source_error()
+            .map_or_else(|| error.to_string(), ToString::to_string);
+        self.fail(problem)
+    }
+
+    fn into_result(self) -> Result<(), BuildError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(BuildError::new(self.0))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Whether a scoped token reaches a route: one of its tags, and path parameters within its
+//! lists. Checked right after authentication; the user's own authorization still follows, so
+//! a scope narrows and never widens.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use http::request::Parts;
+
+use crate::error::{Error, Result};
+use crate::tokens::Scope;
+
+/// 403 unless the scope covers a route with `tags` and the request's path parameters.
+pub(crate) async fn check_scope(scope: &Scope, tags: &[String], parts: &mut Parts) -> Result<()> {
+    let out_of_scope = || Error::forbidden("the token's scope does not cover this request");
+    if !scope.allows_tags(tags) {
+        return Err(out_of_scope());
+    }
+    if !scope.params.is_empty() {
+        let path = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|_| out_of_scope())?;
+        if !path
+            .iter()
+            .all(|(name, value)| scope.allows_param(name, value))
+        {
+            return Err(out_of_scope());
+        }
+    }
+    Ok(())
+}

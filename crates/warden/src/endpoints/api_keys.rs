@@ -1,0 +1,159 @@
+//! The API key endpoints, mounted with one call (`AppBuilder::api_keys`):
+//!
+//! - `POST {prefix}` (authenticated) `{"name": ...}` -> 201 `{"id", "name", "key"}`: the key is
+//!   shown this once.
+//! - `GET {prefix}` -> the caller's live keys `[{"id", "name", "created", "last_used"}]`.
+//! - `DELETE {prefix}/{id}` -> 204, or 404 if the caller has no such live key.
+//! - `POST {prefix}/token` (open) `{"user": LOGIN, "key": KEY}` -> an access token valid for
+//!   the configured time (two hours by default); with "one live token per user", minting one
+//!   revokes the previous.
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use http::StatusCode;
+use http::request::Parts;
+use serde::{Deserialize, Serialize};
+
+use crate::authn::CurrentUser;
+use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
+use crate::authz::{Auth, Open};
+use crate::error::{Error, Result};
+use crate::params::Params;
+use crate::routing::RouteContext;
+use crate::routing::{Routes, delete, get, post};
+use crate::settings::ApiKeySettings;
+use crate::tokens::AccessToken;
+use crate::tokens::jwt::TokenKind;
+
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ApiKeySettings) -> Routes<S> {
+    Routes::new().nest(
+        &settings.prefix,
+        Routes::new()
+            .route("/", get(Auth, list).post(Auth, create))
+            .route("/{id}", delete(Auth, revoke))
+            .route("/token", post(Open, exchange)),
+    )
+}
+
+/// The key service, as handlers see it.
+struct Keys(RouteContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Keys {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        Ok(Keys(RouteContext::of(parts)?))
+    }
+}
+
+impl Keys {
+    fn store(&self) -> Result<&dyn ApiKeyStore> {
+        self.0
+            .auth()
+            .services
+            .api_keys
+            .as_deref()
+            .ok_or_else(|| Error::internal("API keys used without a key store"))
+    }
+}
+
+fn not_for_scoped(user: &CurrentUser) -> Result<()> {
+    match user.scope() {
+        Some(_) => Err(Error::forbidden("a scoped token cannot manage API keys")),
+        None => Ok(()),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewKey {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: String,
+    name: String,
+    key: String,
+}
+
+async fn create(
+    user: CurrentUser,
+    keys: Keys,
+    Params(p): Params<NewKey>,
+) -> Result<(
+    StatusCode,
+    [(http::HeaderName, &'static str); 1],
+    Json<Created>,
+)> {
+    not_for_scoped(&user)?;
+    let name = p.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(Error::bad_request("a key name has 1 to 64 characters"));
+    }
+    let new = generate()?;
+    keys.store()?
+        .create(&ApiKey::new(new.id.clone(), user.login(), name, new.hash))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(http::header::CACHE_CONTROL, "no-store")],
+        Json(Created {
+            id: new.id,
+            name: name.to_owned(),
+            key: new.text,
+        }),
+    ))
+}
+
+async fn list(user: CurrentUser, keys: Keys) -> Result<Json<Vec<ApiKey>>> {
+    not_for_scoped(&user)?;
+    Ok(Json(keys.store()?.list(user.login()).await?))
+}
+
+#[derive(Deserialize)]
+struct KeyId {
+    id: String,
+}
+
+async fn revoke(user: CurrentUser, keys: Keys, Params(p): Params<KeyId>) -> Result<StatusCode> {
+    not_for_scoped(&user)?;
+    if !keys.store()?.revoke(user.login(), &p.id).await? {
+        return Err(Error::not_found(format!("no such key: {}", p.id)));
+    }
+    keys.0.auth().forget_key(&p.id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Exchange {
+    user: String,
+    key: String,
+}
+
+/// User id + API key -> an access token. Every failure answers alike.
+async fn exchange(keys: Keys, Params(p): Params<Exchange>) -> Result<AccessToken> {
+    let refused = || Error::unauthorized("invalid credentials");
+    let (id, secret) = parse(&p.key).ok_or_else(refused)?;
+    let key = keys.store()?.find(id).await?.ok_or_else(refused)?;
+    if key.revoked || key.login != p.user || !matches(&key, secret) {
+        return Err(refused());
+    }
+    keys.store()?.touch(id).await?;
+    let auth = keys.0.auth();
+    let settings = &auth.settings.api_keys;
+    let mut claims =
+        auth.services
+            .jwt
+            .claims(&key.login, TokenKind::Access, settings.token_lifetime)?;
+    if settings.one_live_token {
+        claims.one = true;
+        auth.services
+            .revocations
+            .set_live(&key.login, &claims.jti, settings.token_lifetime)
+            .await?;
+    }
+    Ok(AccessToken::new(
+        auth.services.jwt.encode(&claims)?,
+        settings.token_lifetime,
+    ))
+}

@@ -1,0 +1,63 @@
+//! The scoped-token endpoint, mounted with one call (`AppBuilder::scoped_tokens`).
+
+use std::collections::BTreeMap;
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::authn::{CurrentUser, Tokens};
+use crate::authz::Auth;
+use crate::error::{Error, Result};
+use crate::params::Params;
+use crate::routing::{Routes, post};
+use crate::settings::ScopedSettings;
+use crate::tokens::{AccessToken, Scope};
+
+/// `POST {path}` (authenticated): `{"tags": [...], "params": {"task_id": [123, 45]},
+/// "expires_in": SECONDS}` -> an access token narrower than its holder.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ScopedSettings) -> Routes<S> {
+    Routes::new().route(&settings.path, post(Auth, mint))
+}
+
+#[derive(Deserialize)]
+struct MintScoped {
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Vec<Value>>,
+    expires_in: Option<u64>,
+}
+
+async fn mint(
+    user: CurrentUser,
+    tokens: Tokens,
+    Params(p): Params<MintScoped>,
+) -> Result<AccessToken> {
+    let scope = Scope {
+        tags: p.tags,
+        params: p.params,
+    };
+    if scope.tags.is_empty() && scope.params.is_empty() {
+        return Err(Error::bad_request("a scoped token needs tags or params"));
+    }
+    if scope
+        .params
+        .values()
+        .flatten()
+        .any(|v| !(v.is_string() || v.is_number() || v.is_boolean()))
+    {
+        return Err(Error::bad_request(
+            "scope parameter values must be strings or numbers",
+        ));
+    }
+    if let Some(outer) = user.scope()
+        && !scope.is_within(outer)
+    {
+        return Err(Error::forbidden(
+            "a scoped token can only mint narrower ones",
+        ));
+    }
+    tokens.mint_scoped(&user, scope, p.expires_in.map(Duration::from_secs))
+}

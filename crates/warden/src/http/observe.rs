@@ -1,0 +1,394 @@
+//! The outermost layer: request ids, limits on headers and time, one access line per request,
+//! errors logged once, and one error shape on the way out.
+//!
+//! Whatever produced an error response (a handler, an axum rejection, a timeout, a panic), the
+//! client gets `{"error": "..."}`: plain-text or empty error bodies are replaced by a message
+//! that depends only on the status, so parser internals never leak, and 5xx bodies say only
+//! what kind of failure it was and the request id that finds it in the log. Credentials never
+//! reach the log: the access line carries the path and a redacted query string, and the
+//! `Authorization`, `Cookie` and `Set-Cookie` headers are marked sensitive.
+//!
+//! Hand-written rather than tower-http's `SetRequestId`/`PropagateRequestId`, `Timeout`,
+//! `Trace` and `SensitiveHeaders` layers, for speed: each of those is a service with its own
+//! future around every request, and the benchmark found layers to be the largest share of
+//! warden's overhead (boxing five layers per route cost 31 of the 93 allocations of a
+//! `GET /stuff/{sid}`; wrapping them once saved most of 9k of its 57k instructions: bench/README.md,
+//! "What was found and fixed"). One layer doing all of it costs one future and one allocation.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE,
+};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use tower::{Layer, Service};
+use tracing::Instrument as _;
+
+use crate::authn::LoggedUser;
+use crate::error::{Error, ErrorReport, error_body, json_error, server_message};
+use crate::settings::Settings;
+use futures_util::future::BoxFuture;
+
+/// The request id header, read from trusted clients and always answered.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, as in the `x-request-id` header and the log.
+///
+/// ```
+/// async fn handler(id: warden::RequestId) -> String {
+///     format!("request {id}")
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(HeaderValue::from_static("-"))))
+    }
+}
+
+/// Query parameters whose values never reach the log.
+const REDACTED: &[&str] = &[
+    "pass",
+    "password",
+    "passwd",
+    "pword",
+    "pwd",
+    "secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "api_key",
+    "apikey",
+    "key",
+    "signature",
+    "sig",
+];
+
+struct Shared {
+    max_header_bytes: usize,
+    request_timeout: Duration,
+    prefix: u32,
+    counter: AtomicU64,
+    redacted: Vec<String>,
+}
+
+#[derive(Clone)]
+pub(crate) struct ObserveLayer(Arc<Shared>);
+
+impl ObserveLayer {
+    pub(crate) fn new(settings: &Settings) -> Self {
+        let mut seed = [0u8; 4];
+        // A failure only makes ids start at a fixed prefix: they stay unique per process.
+        let _ = getrandom::fill(&mut seed);
+        let mut redacted: Vec<String> = REDACTED.iter().map(|s| (*s).to_owned()).collect();
+        redacted.push(settings.auth.pass_param.to_ascii_lowercase());
+        Self(Arc::new(Shared {
+            max_header_bytes: settings.server.max_header_bytes,
+            request_timeout: settings.server.request_timeout,
+            prefix: u32::from_le_bytes(seed),
+            counter: AtomicU64::new(0),
+            redacted,
+        }))
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            shared: Arc::clone(&self.0),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Observe<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S, B> Service<Request<B>> for Observe<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let shared = Arc::clone(&self.shared);
+        let start = Instant::now();
+        let id = shared.request_id(req.headers());
+        for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE] {
+            if let Some(value) = req.headers_mut().get_mut(name) {
+                value.set_sensitive(true);
+            }
+        }
+        req.extensions_mut().insert(RequestId(id.clone()));
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let span = tracing::info_span!("request", id = %id.to_str().unwrap_or("-"));
+        let too_large = header_bytes(req.headers()) > shared.max_header_bytes;
+        let future = (!too_large).then(|| {
+            // The ready service handles this request; a fresh clone waits for the next one.
+            let clone = self.inner.clone();
+            std::mem::replace(&mut self.inner, clone).call(req)
+        });
+        Box::pin(
+            async move {
+                let response = match future {
+                    None => json_error(
+                        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "request headers are too large",
+                    ),
+                    Some(future) => {
+                        match tokio::time::timeout(shared.request_timeout, future).await {
+                            Ok(Ok(response)) => response,
+                            Err(_elapsed) => {
+                                Error::new(StatusCode::SERVICE_UNAVAILABLE, "the request timed out")
+                                    .retry_after(Duration::from_secs(1))
+                                    .into_response()
+                            }
+                        }
+                    }
+                };
+                Ok(shared.finish(response, &method, &uri, id, start))
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// A generated request id: `{prefix:08x}-{counter:x}` fits in 25 bytes.
+#[derive(Default)]
+struct IdText {
+    bytes: [u8; 25],
+    len: usize,
+}
+
+impl std::fmt::Write for IdText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl AsRef<[u8]> for IdText {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
+}
+
+impl Shared {
+    fn request_id(&self, headers: &HeaderMap) -> HeaderValue {
+        if let Some(given) = headers.get(&REQUEST_ID) {
+            let bytes = given.as_bytes();
+            if !bytes.is_empty()
+                && bytes.len() <= 64
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+            {
+                return given.clone();
+            }
+        }
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        // Every request gets one: formatted without a String, and shared by the header, the
+        // extension and the log with one allocation rather than three.
+        let mut id = IdText::default();
+        let _ = write!(id, "{:08x}-{n:x}", self.prefix);
+        HeaderValue::from_maybe_shared(Bytes::from_owner(id))
+            .unwrap_or_else(|_| HeaderValue::from_static("-"))
+    }
+
+    fn finish(
+        &self,
+        mut response: Response,
+        method: &Method,
+        uri: &Uri,
+        id: HeaderValue,
+        start: Instant,
+    ) -> Response {
+        let status = response.status();
+        let id_text = id.to_str().unwrap_or("-");
+        if status.is_server_error() {
+            #[derive(serde::Serialize)]
+            struct Body<'a> {
+                error: &'a str,
+                request_id: &'a str,
+            }
+            let body = serde_json::to_vec(&Body {
+                error: server_message(status),
+                request_id: id_text,
+            })
+            .unwrap_or_default();
+            replace_body(&mut response, body);
+        } else if status.is_client_error() && !is_json(response.headers()) {
+            replace_body(&mut response, error_body(client_message(status)));
+        }
+        let headers = response.headers_mut();
+        if headers.contains_key(SET_COOKIE) {
+            for (name, value) in headers.iter_mut() {
+                if name == SET_COOKIE {
+                    value.set_sensitive(true);
+                }
+            }
+        }
+
+        let report = response.extensions().get::<ErrorReport>();
+        if status.is_server_error() {
+            tracing::error!(
+                request_id = %id_text,
+                %method,
+                path = uri.path(),
+                status = status.as_u16(),
+                error = report.map_or("-", |r| &r.0),
+                "server error"
+            );
+        }
+        if tracing::enabled!(target: "warden::access", tracing::Level::INFO) {
+            let user = response.extensions().get::<LoggedUser>();
+            tracing::info!(
+                target: "warden::access",
+                %method,
+                path = %self.redacted(uri),
+                status = status.as_u16(),
+                micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+                user = user.map_or("-", |u| u.0.login()),
+                error = report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0),
+            );
+        }
+        // Last, so that the log above borrows the id's text instead of copying it.
+        response.headers_mut().insert(REQUEST_ID, id);
+        response
+    }
+
+    /// The path and query with secret values replaced.
+    fn redacted(&self, uri: &Uri) -> String {
+        let Some(query) = uri.query() else {
+            return uri.path().to_owned();
+        };
+        let mut out = String::with_capacity(uri.path().len() + query.len() + 1);
+        out.push_str(uri.path());
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded: String = form_urlencoded::parse(key.as_bytes())
+                .next()
+                .map(|(k, _)| k.to_ascii_lowercase())
+                .unwrap_or_default();
+            out.push_str(key);
+            if pair.contains('=') {
+                out.push('=');
+                if self.redacted.contains(&decoded) {
+                    out.push_str("[redacted]");
+                } else {
+                    out.push_str(value);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn replace_body(response: &mut Response, body: Vec<u8>) {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.remove(CONTENT_LENGTH);
+    *response.body_mut() = Body::from(body);
+}
+
+/// What a client is told for an error response that came without a JSON body.
+fn client_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad request",
+        StatusCode::UNAUTHORIZED => "authentication required",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not found",
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+        StatusCode::NOT_ACCEPTABLE => "not acceptable",
+        StatusCode::REQUEST_TIMEOUT => "request timeout",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::LENGTH_REQUIRED => "length required",
+        StatusCode::PAYLOAD_TOO_LARGE => "request body is too large",
+        StatusCode::URI_TOO_LONG => "URI is too long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported media type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid request",
+        StatusCode::TOO_MANY_REQUESTS => "too many requests",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "request headers are too large",
+        _ => "client error",
+    }
+}
+
+/// The answer to a panicking handler: logged here, shaped by the layer above.
+#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer calls
+pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    Error::internal(format!("handler panicked: {detail}")).into_response()
+}

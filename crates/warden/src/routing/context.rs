@@ -1,0 +1,95 @@
+//! What a warden route leaves in the request for extractors: the authentication service and
+//! the route's accepted schemes and challenge.
+
+use std::sync::Arc;
+
+use http::HeaderValue;
+use http::request::Parts;
+
+use crate::authn::CurrentUser;
+use crate::authn::{self, Authenticator};
+use crate::authz::check_scope;
+use crate::error::{Error, Result};
+use crate::params::RequestParams;
+use crate::scheme::Schemes;
+
+/// The per-route authentication context, shared by all requests to the route.
+#[derive(Clone)]
+pub(crate) struct RouteContext(Arc<RouteAuth>);
+
+pub(crate) struct RouteAuth {
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) schemes: Schemes,
+    pub(crate) challenge: Option<HeaderValue>,
+    /// The route's tags, for scoped tokens.
+    pub(crate) tags: Vec<String>,
+    /// The largest body the route reads.
+    pub(crate) max_body_bytes: usize,
+}
+
+impl RouteContext {
+    pub(crate) fn new(
+        auth: Arc<Authenticator>,
+        schemes: Schemes,
+        tags: Vec<String>,
+        max_body_bytes: usize,
+    ) -> Self {
+        let challenge = auth.challenge(schemes);
+        Self(Arc::new(RouteAuth {
+            auth,
+            schemes,
+            challenge,
+            tags,
+            max_body_bytes,
+        }))
+    }
+
+    /// The context of the route serving this request.
+    pub(crate) fn of(parts: &Parts) -> Result<Self> {
+        parts
+            .extensions
+            .get::<RouteContext>()
+            .cloned()
+            .ok_or_else(|| Error::internal("a warden extractor was used outside a warden route"))
+    }
+
+    pub(crate) fn auth(&self) -> &Arc<Authenticator> {
+        &self.0.auth
+    }
+
+    pub(crate) fn schemes(&self) -> Schemes {
+        self.0.schemes
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes
+    }
+
+    /// Authenticates the request with the route's schemes, checks a scoped token's reach, and
+    /// remembers the user in the request.
+    pub(crate) async fn authenticate(&self, parts: &mut Parts) -> Result<Option<CurrentUser>> {
+        let params = parts.extensions.get::<Arc<RequestParams>>().cloned();
+        let user = self
+            .0
+            .auth
+            .authenticate(parts, params.as_deref(), self.0.schemes)
+            .await
+            .map_err(|e| self.with_challenge(e))?;
+        if let Some(user) = &user {
+            if let Some(scope) = user.scope() {
+                check_scope(scope, &self.0.tags, parts).await?;
+            }
+            parts.extensions.insert(user.clone());
+        }
+        Ok(user)
+    }
+
+    /// A 401 with the route's challenge.
+    pub(crate) fn unauthorized(&self, message: &'static str) -> Error {
+        self.with_challenge(Error::unauthorized(message))
+    }
+
+    pub(crate) fn with_challenge(&self, error: Error) -> Error {
+        authn::challenge(error, self.0.challenge.as_ref())
+    }
+}

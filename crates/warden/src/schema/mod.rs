@@ -1,0 +1,1 @@
+//! Warden's own tables, as numbered per-backend steps applied at start.

@@ -1,0 +1,14 @@
+//! Users: where they live (the [`Directory`] trait, in memory or in SQL, behind a TTL cache)
+//! and their passwords (argon2id hashing off the async workers, and the password policy).
+
+mod directory;
+mod passwords;
+mod sql;
+
+pub(crate) use directory::CachedDirectory;
+#[doc(inline)]
+pub use directory::{Directory, MemoryDirectory, UserRecord};
+#[doc(inline)]
+pub use passwords::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
+#[doc(inline)]
+pub use sql::SqlDirectory;
