@@ -144,7 +144,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             routes = routes.merge(endpoints::api_keys::routes(&auth.api_keys));
         }
         if self.scoped {
-            routes = routes.merge(endpoints::scoped::routes(&auth.scoped));
+            let known = routes.paths().into_iter().flat_map(captures).collect();
+            routes = routes.merge(endpoints::scoped::routes(&auth.scoped, known));
         }
         routes
     }

@@ -40,7 +40,7 @@ pub(crate) fn canonical(
 
 impl Authenticator {
     /// A live key by id, cached for the cache TTL.
-    async fn live_key(&self, id: &str) -> Result<Arc<ApiKey>> {
+    pub(crate) async fn live_key(&self, id: &str) -> Result<Arc<ApiKey>> {
         let store = self.services.api_keys.as_deref().ok_or_else(refused)?;
         let key = match self.keys.get(id) {
             Some(key) => key,
@@ -79,8 +79,9 @@ impl Authenticator {
         if !api_keys::matches(&key, secret) {
             return Err(refused());
         }
+        let record = self.holder(&key.login).await?;
         self.touch(id);
-        Ok(CurrentUser::new(key.login.as_str(), Scheme::ApiKey))
+        Ok(CurrentUser::with_record(record, Scheme::ApiKey))
     }
 
     /// The user whose key signed this request, within the window, once.
@@ -126,7 +127,8 @@ impl Authenticator {
         {
             return Err(Error::unauthorized("signature already used"));
         }
+        let record = self.holder(&key.login).await?;
         self.touch(id);
-        Ok(CurrentUser::new(key.login.as_str(), Scheme::Signed))
+        Ok(CurrentUser::with_record(record, Scheme::Signed))
     }
 }

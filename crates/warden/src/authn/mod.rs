@@ -49,6 +49,7 @@ pub(crate) use cookies::{credential_cookie, request_cookie};
 #[doc(inline)]
 pub use issue::{IssuedToken, Tokens};
 pub(crate) use keys::canonical;
+pub(crate) use tokens::KEY_FAMILY;
 #[doc(inline)]
 pub use user::CurrentUser;
 pub(crate) use user::{LoggedUser, TokenFacts};

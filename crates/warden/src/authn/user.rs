@@ -60,15 +60,11 @@ impl CurrentUser {
     }
 
     /// A user authenticated by a token that said more than the login.
-    pub(crate) fn with_token(
-        login: impl Into<Box<str>>,
-        scheme: Scheme,
-        token: TokenFacts,
-    ) -> Self {
+    pub(crate) fn with_token(record: Arc<UserRecord>, scheme: Scheme, token: TokenFacts) -> Self {
         Self(Arc::new(Identity {
-            login: login.into(),
+            login: record.login.as_str().into(),
             scheme,
-            record: None,
+            record: Some(record),
             token: Some(token),
         }))
     }

@@ -14,7 +14,7 @@ use http::StatusCode;
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 
-use crate::authn::CurrentUser;
+use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
 use crate::authz::{Auth, Open};
 use crate::error::{Error, Result};
@@ -138,13 +138,16 @@ async fn exchange(keys: Keys, Params(p): Params<Exchange>) -> Result<AccessToken
     if key.revoked || key.login != p.user || !matches(&key, secret) {
         return Err(refused());
     }
-    keys.store()?.touch(id).await?;
     let auth = keys.0.auth();
+    auth.holder(&key.login).await.map_err(|_| refused())?;
+    keys.store()?.touch(id).await?;
     let settings = &auth.settings.api_keys;
     let mut claims =
         auth.services
             .jwt
             .claims(&key.login, TokenKind::Access, settings.token_lifetime)?;
+    // Revoking the key revokes the tokens it bought.
+    claims.fam = Some(format!("{KEY_FAMILY}{id}"));
     if settings.one_live_token {
         claims.one = true;
         auth.services

@@ -1,6 +1,7 @@
 //! The scoped-token endpoint, mounted with one call (`AppBuilder::scoped_tokens`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -16,12 +17,23 @@ use crate::settings::ScopedSettings;
 use crate::tokens::{AccessToken, Scope};
 
 /// `POST {path}` (authenticated): `{"tags": [...], "params": {"task_id": [123, 45]},
-/// "expires_in": SECONDS}` -> an access token narrower than its holder.
-pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ScopedSettings) -> Routes<S> {
-    Routes::new().route(&settings.path, post(Auth, mint))
+/// "expires_in": SECONDS}` -> an access token narrower than its holder. `known` are the path
+/// parameters of the application's routes: a scope naming another one would restrict nothing,
+/// so it is refused, as is any unknown field (a misspelt `"tag"` must not mint a wider token).
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
+    settings: &ScopedSettings,
+    known: BTreeSet<String>,
+) -> Routes<S> {
+    let known = Arc::new(known);
+    let handler = move |user: CurrentUser, tokens: Tokens, params: Params<MintScoped>| {
+        let known = Arc::clone(&known);
+        async move { mint(user, tokens, params, &known).await }
+    };
+    Routes::new().route(&settings.path, post(Auth, handler))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MintScoped {
     #[serde(default)]
     tags: Vec<String>,
@@ -34,7 +46,13 @@ async fn mint(
     user: CurrentUser,
     tokens: Tokens,
     Params(p): Params<MintScoped>,
+    known: &BTreeSet<String>,
 ) -> Result<AccessToken> {
+    if let Some(name) = p.params.keys().find(|name| !known.contains(*name)) {
+        return Err(Error::bad_request(format!(
+            "no route has the path parameter {name:?}"
+        )));
+    }
     let scope = Scope {
         tags: p.tags,
         params: p.params,

@@ -228,8 +228,9 @@ async fn refresh(sessions: Sessions, headers: HeaderMap) -> Result<Response> {
             live: None,
         })
         .await?;
+    let record = auth.holder(&claims.sub).await?;
     let user = CurrentUser::with_token(
-        claims.sub.as_str(),
+        record,
         Scheme::Token,
         crate::authn::TokenFacts {
             id: Some(claims.jti.clone()),
