@@ -114,11 +114,16 @@
 //! connections; statements are prepared once per connection and run inline on the async worker.
 //! See [`Options`] for the pool sizes and timeouts.
 
+// The database and its transactions dispatch to the backends (`sqlite`, and `postgres` and
+// `mysql` through the generic `server`), which are leaves: they know the shared vocabulary
+// (`tx_mode`, `fetch`, `options`, `bind`, `query`, `value`, `error`), never who calls them.
 mod backend;
 mod bind;
 mod database;
 mod error;
+mod fetch;
 mod mysql;
+mod options;
 mod params;
 mod parse;
 mod postgres;
@@ -128,12 +133,15 @@ mod scan;
 mod server;
 mod sqlite;
 mod transaction;
+mod tx_mode;
 mod value;
 
 pub use backend::Backend;
-pub use database::{Database, Options};
+pub use database::Database;
 pub use error::{Error, ErrorKind, Result};
+pub use options::Options;
 pub use queries::Queries;
 pub use query::{Origin, Query, QueryKind};
-pub use transaction::{Transaction, TxMode};
+pub use transaction::Transaction;
+pub use tx_mode::TxMode;
 pub use value::Row;

@@ -1,4 +1,4 @@
-//! What PostgreSQL and MySQL share through sqlx: error kinds and constraint names.
+//! sqlx errors of PostgreSQL and MySQL mapped to the crate's kinds, with the constraint they name.
 
 use sqlx::error::{DatabaseError, ErrorKind as SqlxKind};
 
