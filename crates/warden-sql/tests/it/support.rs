@@ -29,15 +29,26 @@ fn server_url(backend: Backend) -> Option<String> {
 }
 
 /// Whether tests on `backend` can run here; says so when they are skipped.
+///
+/// # Panics
+/// When the server's URL is missing in CI (`CI` set and not empty): CI always sets the URLs,
+/// so a missing one is a broken pipeline, which must not pass as a green run of skipped tests.
 pub(crate) fn available(backend: Backend, test: &str) -> bool {
     if backend == Backend::Sqlite || server_url(backend).is_some() {
         return true;
     }
-    eprintln!(
+    let message = format!(
         "skipped {test} on {backend}: set WARDEN_TEST_{}_URL",
         backend.name().to_uppercase()
     );
+    eprintln!("{message}");
+    assert!(!in_ci(), "{message} (CI is set, so the URL must be too)");
     false
+}
+
+/// Whether this run is in CI, where every backend must be tested.
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|value| !value.is_empty())
 }
 
 /// A name no other test (in this or a parallel run) uses.
