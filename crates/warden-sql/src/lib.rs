@@ -107,6 +107,12 @@
 //! connection. Errors carry an [`ErrorKind`] to map to HTTP once: constraint violations to
 //! 409/400, [`ErrorKind::Unavailable`] to 503 with `Retry-After`, the rest to 500.
 //!
+//! # Migrations
+//!
+//! [`Migrations`] applies a schema as numbered steps, each once, recorded in a table with its
+//! checksum; steps come from code or from a folder of `NNNN_name.sql` files, with
+//! per-backend variants (see the [`migrations`] module).
+//!
 //! # SQLite
 //!
 //! SQLite runs in WAL mode with a busy timeout and foreign keys on; write transactions take the
@@ -122,6 +128,7 @@ mod bind;
 mod database;
 mod error;
 mod fetch;
+pub mod migrations;
 mod mysql;
 mod options;
 mod params;
@@ -139,6 +146,8 @@ mod value;
 pub use backend::Backend;
 pub use database::Database;
 pub use error::{Error, ErrorKind, Result};
+#[doc(inline)]
+pub use migrations::Migrations;
 pub use options::Options;
 pub use queries::Queries;
 pub use query::{Origin, Query, QueryKind};

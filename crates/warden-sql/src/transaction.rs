@@ -291,6 +291,23 @@ impl Transaction {
         }
     }
 
+    /// The same transaction, running its named queries from `queries` (prepared for its
+    /// backend) instead of the database's: the migrations' own record-keeping queries.
+    pub(crate) fn with_queries(mut self, queries: Arc<Queries>) -> Self {
+        self.queries = queries;
+        self
+    }
+
+    /// Runs SQL text that is no named query, as a script of several statements (a migration
+    /// step). On SQLite it runs off the async workers: a step may take long.
+    pub(crate) async fn run_sql(&mut self, sql: &Arc<str>) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(tx) => tx.script(sql, true).await,
+            Conn::Postgres(tx) => server::script(tx, sql).await,
+            Conn::MySql(tx) => server::script(tx, sql).await,
+        }
+    }
+
     /// The backend this transaction runs on.
     #[must_use]
     pub fn backend(&self) -> Backend {

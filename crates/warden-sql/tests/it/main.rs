@@ -9,6 +9,7 @@ mod support;
 
 mod errors;
 mod loading;
+mod migrations;
 mod params;
 mod parser;
 mod scripts;

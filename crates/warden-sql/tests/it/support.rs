@@ -173,6 +173,27 @@ where
     }
 }
 
+/// Runs `scenario` with the URL of a fresh, empty database of `backend` (no test schema), then
+/// removes the database, even when the scenario panics. For tests that connect by themselves,
+/// several times.
+pub(crate) async fn run_on_url<F, Fut>(backend: Backend, test: &str, scenario: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if !available(backend, test) {
+        return;
+    }
+    let scratch = Scratch::new(backend).await;
+    let outcome = AssertUnwindSafe(scenario(scratch.url.clone()))
+        .catch_unwind()
+        .await;
+    scratch.drop().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Runs `scenario` on a fresh database of `backend` with default options.
 pub(crate) async fn run<F, Fut>(backend: Backend, test: &str, scenario: F)
 where
@@ -209,6 +230,38 @@ macro_rules! on_every_backend {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql() {
                 $crate::support::run(warden_sql::Backend::MySql, stringify!($name), scenario).await;
+            }
+        }
+    )*};
+}
+
+/// Declares scenarios that get the URL of an empty database, one test per backend, as
+/// [`on_every_backend!`] does.
+macro_rules! on_every_empty_database {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($url:ident: String) $body:block
+    )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($url: String) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::support::run_on_url(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::support::run_on_url(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                $crate::support::run_on_url(warden_sql::Backend::MySql, stringify!($name), scenario).await;
             }
         }
     )*};
