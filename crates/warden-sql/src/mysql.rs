@@ -6,8 +6,10 @@
 use std::str::FromStr;
 
 use serde_json::Value;
-use sqlx::error::BoxDynError;
-use sqlx::mysql::{MySql, MySqlArguments, MySqlConnectOptions, MySqlQueryResult, MySqlValueRef};
+use sqlx::error::{BoxDynError, DatabaseError};
+use sqlx::mysql::{
+    MySql, MySqlArguments, MySqlConnectOptions, MySqlDatabaseError, MySqlQueryResult, MySqlValueRef,
+};
 use sqlx::{Arguments, Decode, Type, TypeInfo, ValueRef};
 
 use crate::bind::Bind;
@@ -26,7 +28,7 @@ impl Server for MySql {
             .strip_prefix("mariadb:")
             .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
         Ok(MySqlConnectOptions::from_str(&url)
-            .map_err(server_error)?
+            .map_err(server_error::<MySql>)?
             .statement_cache_capacity(statements))
     }
 
@@ -45,6 +47,61 @@ impl Server for MySql {
     fn inserted_id(done: &MySqlQueryResult) -> Option<u64> {
         Some(done.last_insert_id())
     }
+
+    fn error_kind(error: &dyn DatabaseError) -> ErrorKind {
+        let Some(error) = error.try_downcast_ref::<MySqlDatabaseError>() else {
+            return ErrorKind::Other;
+        };
+        match error.number() {
+            // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+            1792 => ErrorKind::ReadOnly,
+            // Too many connections, lock wait timeout, deadlock, server shutdown, lost connection.
+            1040 | 1205 | 1213 | 1053 | 2006 | 2013 => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// MySQL and MariaDB only name the constraint in their messages, which may quote the
+    /// offending value: the key name is looked for after it.
+    fn constraint(error: &dyn DatabaseError, kind: ErrorKind) -> Option<String> {
+        let message = error.message();
+        let name = match kind {
+            ErrorKind::UniqueViolation => after_last(message, "for key '", "'"),
+            ErrorKind::NotNullViolation => {
+                between(message, "Column '", "'").or_else(|| between(message, "Field '", "'"))
+            }
+            _ => between(message, "CONSTRAINT `", "`")
+                .or_else(|| between(message, "constraint '", "'")),
+        };
+        name.map(str::to_owned)
+    }
+
+    /// The message of a duplicate quotes the value ("Duplicate entry 'calvin' for key
+    /// 'login'"): keep the log free of data.
+    fn safe_message(
+        _: &dyn DatabaseError,
+        kind: ErrorKind,
+        constraint: Option<&str>,
+    ) -> Option<String> {
+        (kind == ErrorKind::UniqueViolation).then(|| {
+            format!(
+                "error returned from database: duplicate entry for key '{}'",
+                constraint.unwrap_or("?")
+            )
+        })
+    }
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+fn after_last<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.rfind(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
 }
 
 fn arguments(rendered: &Rendered, binds: &[Bind]) -> Result<MySqlArguments> {
@@ -103,4 +160,19 @@ fn convert(raw: MySqlValueRef<'_>) -> Result<Value, BoxDynError> {
         }
         _ => value::base64(decode(raw)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn between_finds_the_quoted_name() {
+        let message = "Duplicate entry 'x for key 'y' for key 'stuff'";
+        assert_eq!(after_last(message, "for key '", "'"), Some("stuff"));
+        let message = "CONSTRAINT `positive` failed for `db`.`t`";
+        assert_eq!(between(message, "CONSTRAINT `", "`"), Some("positive"));
+        assert_eq!(between("nothing", "CONSTRAINT `", "`"), None);
+        assert_eq!(between("CONSTRAINT `open", "CONSTRAINT `", "`"), None);
+    }
 }

@@ -6,11 +6,11 @@ use std::str::FromStr;
 
 use serde_json::Value;
 use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
+use sqlx::error::{BoxDynError, DatabaseError};
 use sqlx::postgres::types::{Oid, PgInterval};
 use sqlx::postgres::{
-    PgArgumentBuffer, PgArguments, PgConnectOptions, PgQueryResult, PgTypeInfo, PgTypeKind,
-    PgValueRef,
+    PgArgumentBuffer, PgArguments, PgConnectOptions, PgDatabaseError, PgQueryResult, PgTypeInfo,
+    PgTypeKind, PgValueRef,
 };
 use sqlx::{Arguments, Decode, Encode, Postgres, TypeInfo, ValueRef};
 
@@ -27,7 +27,7 @@ impl Server for Postgres {
 
     fn connect_options(url: &str, statements: usize) -> Result<ConnectOptions<Self>> {
         Ok(PgConnectOptions::from_str(url)
-            .map_err(server_error)?
+            .map_err(server_error::<Postgres>)?
             .statement_cache_capacity(statements))
     }
 
@@ -41,6 +41,28 @@ impl Server for Postgres {
 
     fn rows_affected(done: &PgQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    fn error_kind(error: &dyn DatabaseError) -> ErrorKind {
+        let Some(error) = error.try_downcast_ref::<PgDatabaseError>() else {
+            return ErrorKind::Other;
+        };
+        let code = error.code();
+        match code {
+            "25006" => ErrorKind::ReadOnly,
+            // Serialisation failure, deadlock, lock not available, too many connections, out of
+            // resources, shutdown or crash in progress, connection exceptions: try again later.
+            "40001" | "40P01" | "55P03" | "53300" | "53400" | "57P01" | "57P02" | "57P03" => {
+                ErrorKind::Unavailable
+            }
+            _ if code.starts_with("08") => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    fn constraint(error: &dyn DatabaseError, _: ErrorKind) -> Option<String> {
+        let error = error.try_downcast_ref::<PgDatabaseError>()?;
+        error.constraint().or(error.column()).map(str::to_owned)
     }
 }
 

@@ -10,7 +10,7 @@ mod error;
 
 use futures_util::TryStreamExt as _;
 use serde_json::Value;
-use sqlx::error::BoxDynError;
+use sqlx::error::{BoxDynError, DatabaseError};
 use sqlx::pool::PoolOptions;
 use sqlx::{AssertSqlSafe, Column, ColumnIndex, Either, Executor, IntoArguments, Row, TypeInfo};
 
@@ -55,6 +55,22 @@ pub(crate) trait Server: sqlx::Database {
     fn inserted_id(_done: &Self::QueryResult) -> Option<u64> {
         None
     }
+
+    /// The kind of an error that is no constraint violation, by the server's own code:
+    /// read-only, busy, lost connection... or [`ErrorKind::Other`].
+    fn error_kind(error: &dyn DatabaseError) -> ErrorKind;
+
+    /// The constraint (or column) a violation of `kind` names, if the server says it.
+    fn constraint(error: &dyn DatabaseError, kind: ErrorKind) -> Option<String>;
+
+    /// The message to log instead of the server's own, when that one may quote data.
+    fn safe_message(
+        _error: &dyn DatabaseError,
+        _kind: ErrorKind,
+        _constraint: Option<&str>,
+    ) -> Option<String> {
+        None
+    }
 }
 
 /// Opens the pool.
@@ -68,7 +84,7 @@ pub(crate) async fn connect<DB: Server>(
         .acquire_timeout(options.acquire_timeout)
         .connect_with(DB::connect_options(url, statements)?)
         .await
-        .map_err(server_error)
+        .map_err(server_error::<DB>)
 }
 
 pub(crate) async fn begin<DB: Server>(pool: &sqlx::Pool<DB>, mode: TxMode) -> Result<ServerTx<DB>> {
@@ -77,7 +93,7 @@ pub(crate) async fn begin<DB: Server>(pool: &sqlx::Pool<DB>, mode: TxMode) -> Re
         (TxMode::Write, Some(statement)) => pool.begin_with(statement).await,
         (TxMode::Write, None) => pool.begin().await,
     }
-    .map_err(server_error)
+    .map_err(server_error::<DB>)
 }
 
 fn query<'q, DB: Server>(
@@ -113,7 +129,7 @@ where
         let mut rows = Vec::new();
         let mut inserted = None;
         let mut results = (&mut **tx).fetch_many(query);
-        while let Some(item) = results.try_next().await.map_err(server_error)? {
+        while let Some(item) = results.try_next().await.map_err(server_error::<DB>)? {
             match item {
                 Either::Left(done) if DB::rows_affected(&done) > 0 => {
                     inserted = DB::inserted_id(&done).filter(|&id| id > 0).or(inserted);
@@ -132,16 +148,19 @@ where
             .fetch_optional(&mut **tx)
             .await
             .map(|row| row.into_iter().collect())
-            .map_err(server_error)?
+            .map_err(server_error::<DB>)?
     } else {
-        query.fetch_all(&mut **tx).await.map_err(server_error)?
+        query
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(server_error::<DB>)?
     };
     let wanted = if how.first_only { 1 } else { usize::MAX };
     for row in rows.iter().take(wanted) {
         let names: Vec<&str> = row.columns().iter().map(Column::name).collect();
         let mut values = Vec::with_capacity(names.len());
         for index in 0..names.len() {
-            let raw = row.try_get_raw(index).map_err(server_error)?;
+            let raw = row.try_get_raw(index).map_err(server_error::<DB>)?;
             values.push(DB::convert(raw).map_err(|e| decode_error(row, index, &e))?);
         }
         sink.row(&names, values)?;
@@ -176,7 +195,7 @@ where
         let done = query::<DB>(rendered, binds)?
             .execute(&mut **tx)
             .await
-            .map_err(server_error)?;
+            .map_err(server_error::<DB>)?;
         total += DB::rows_affected(&done);
     }
     Ok(total)
@@ -194,7 +213,7 @@ where
         .execute(&mut **tx)
         .await
         .map(drop)
-        .map_err(server_error)
+        .map_err(server_error::<DB>)
 }
 
 /// Runs a script of several statements in autocommit mode.
@@ -206,13 +225,13 @@ where
         .execute(pool)
         .await
         .map(drop)
-        .map_err(server_error)
+        .map_err(server_error::<DB>)
 }
 
 pub(crate) async fn commit<DB: Server>(tx: ServerTx<DB>) -> Result<()> {
-    tx.commit().await.map_err(server_error)
+    tx.commit().await.map_err(server_error::<DB>)
 }
 
 pub(crate) async fn rollback<DB: Server>(tx: ServerTx<DB>) -> Result<()> {
-    tx.rollback().await.map_err(server_error)
+    tx.rollback().await.map_err(server_error::<DB>)
 }
