@@ -27,6 +27,12 @@ async fn connect(url: &str) -> Database {
     Database::connect(url, checks).await.unwrap()
 }
 
+async fn in_memory() -> Database {
+    Database::connect("sqlite::memory:", Queries::new())
+        .await
+        .unwrap()
+}
+
 async fn count(db: &Database, query: &str) -> i64 {
     db.scalar_as(query, &()).await.unwrap()
 }
@@ -265,9 +271,7 @@ fn a_folder_with_a_badly_named_sql_file_is_a_load_error() {
 
 #[tokio::test]
 async fn a_step_without_sql_for_the_backend_is_refused() {
-    let db = Database::connect("sqlite::memory:", Queries::new())
-        .await
-        .unwrap();
+    let db = in_memory().await;
     let migrations = Migrations::new(TABLE)
         .step(
             1,
@@ -287,9 +291,7 @@ async fn a_step_without_sql_for_the_backend_is_refused() {
 
 #[tokio::test]
 async fn a_bad_table_name_is_refused() {
-    let db = Database::connect("sqlite::memory:", Queries::new())
-        .await
-        .unwrap();
+    let db = in_memory().await;
     let error = Migrations::new("bad name").apply(&db).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Migration);
 }

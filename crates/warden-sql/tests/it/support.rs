@@ -128,13 +128,7 @@ impl Scratch {
 
     /// Connects to the scratch database with the test queries and creates the test schema.
     pub(crate) async fn database(&self, options: Options) -> Database {
-        let db = Database::connect_with(&self.url, queries(), options)
-            .await
-            .expect("connect to the scratch database");
-        db.run_script_file(sql_dir().join("create.sql"))
-            .await
-            .expect("create the schema");
-        db
+        schema_database(&self.url, options).await
     }
 
     pub(crate) async fn drop(self) {
@@ -152,25 +146,33 @@ impl Scratch {
     }
 }
 
-/// Runs `scenario` on a fresh database of `backend`, then removes the database, even when the
-/// scenario panics.
+/// Connects to `url` with the test queries and creates the test schema.
+async fn schema_database(url: &str, options: Options) -> Database {
+    let db = Database::connect_with(url, queries(), options)
+        .await
+        .expect("connect to the scratch database");
+    db.run_script_file(sql_dir().join("create.sql"))
+        .await
+        .expect("create the schema");
+    db
+}
+
+/// Runs `scenario` on a fresh database of `backend` with the test schema, then closes and
+/// removes the database, even when the scenario panics.
 pub(crate) async fn run_with<F, Fut>(backend: Backend, test: &str, options: Options, scenario: F)
 where
     F: FnOnce(Database) -> Fut,
     Fut: Future<Output = ()>,
 {
-    if !available(backend, test) {
-        return;
-    }
-    let scratch = Scratch::new(backend).await;
-    let db = scratch.database(options).await;
-    let outcome = AssertUnwindSafe(scenario(db.clone())).catch_unwind().await;
-    db.close().await;
-    drop(db);
-    scratch.drop().await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    run_on_url(backend, test, |url| async move {
+        let db = schema_database(&url, options).await;
+        let outcome = AssertUnwindSafe(scenario(db.clone())).catch_unwind().await;
+        db.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await;
 }
 
 /// Runs `scenario` with the URL of a fresh, empty database of `backend` (no test schema), then
@@ -203,6 +205,27 @@ where
     run_with(backend, test, Options::new(), scenario).await;
 }
 
+/// The three tests of one scenario, `sqlite`, `postgres` and `mysql`, each calling
+/// `$runner(backend, name, scenario)`.
+macro_rules! backend_tests {
+    ($runner:path, $name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            $runner(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            $runner(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mysql() {
+            $runner(warden_sql::Backend::MySql, stringify!($name), scenario).await;
+        }
+    };
+}
+
 /// Declares scenarios that run on every backend, one test per backend:
 /// `scenario_name::sqlite`, `scenario_name::postgres`, `scenario_name::mysql`.
 macro_rules! on_every_backend {
@@ -217,26 +240,13 @@ macro_rules! on_every_backend {
 
             async fn scenario($db: warden_sql::Database) $body
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::support::run(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::support::run(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() {
-                $crate::support::run(warden_sql::Backend::MySql, stringify!($name), scenario).await;
-            }
+            backend_tests!($crate::support::run, $name);
         }
     )*};
 }
 
 /// Declares scenarios that get the URL of an empty database, one test per backend, as
-/// [`on_every_backend!`] does.
+/// `on_every_backend!` does.
 macro_rules! on_every_empty_database {
     ($(
         $(#[$meta:meta])*
@@ -249,20 +259,7 @@ macro_rules! on_every_empty_database {
 
             async fn scenario($url: String) $body
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::support::run_on_url(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::support::run_on_url(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() {
-                $crate::support::run_on_url(warden_sql::Backend::MySql, stringify!($name), scenario).await;
-            }
+            backend_tests!($crate::support::run_on_url, $name);
         }
     )*};
 }
