@@ -36,7 +36,10 @@ pub use step::{Sql, Step};
 /// with its record row: a failing step leaves neither schema changes nor a record. Two
 /// processes starting together do not apply a step twice: each step's transaction takes a lock
 /// first (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `pg_advisory_xact_lock`) and reads the
-/// record again inside it.
+/// record again inside it. On SQLite the second process waits for a step at most the
+/// [busy timeout](crate::Options::busy_timeout), then fails with
+/// [`ErrorKind::Unavailable`]: give a long step a longer timeout. PostgreSQL waits as long as
+/// the step takes (or the session's `lock_timeout`).
 ///
 /// MySQL and MariaDB commit implicitly before and after DDL, so a step cannot be undone
 /// there: it runs statement after statement in autocommit mode, and is recorded once it has
@@ -48,7 +51,7 @@ pub use step::{Sql, Step};
 /// # Example
 ///
 /// ```
-/// use warden_sql::migrations::{Migrations, Sql};
+/// use warden_sql::migrations::{Migrations, Sql, StepState};
 /// use warden_sql::{Database, Queries};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -67,6 +70,8 @@ pub use step::{Sql, Step};
 /// assert_eq!(applied.current(), Some(2));
 /// // Idempotent: nothing left to do.
 /// assert!(migrations.apply(&db).await?.is_empty());
+/// let status = migrations.status(&db).await?;
+/// assert!(status.iter().all(|step| step.state() == StepState::Applied));
 /// # Ok(())
 /// # }
 /// ```
@@ -125,6 +130,17 @@ impl Migrations {
     /// backend, and optionally `NNNN_name.sqlite.sql`, `NNNN_name.postgres.sql` or
     /// `NNNN_name.mysql.sql` for one backend instead. Files not ending in `.sql` are left
     /// alone.
+    ///
+    /// ```no_run
+    /// # async fn start(db: &warden_sql::Database) -> warden_sql::Result<()> {
+    /// use warden_sql::Migrations;
+    ///
+    /// // migrations/0001_create_users.sql, migrations/0001_create_users.mysql.sql, ...
+    /// let applied = Migrations::from_dir("app_schema", "migrations")?.apply(db).await?;
+    /// println!("applied {:?}, schema version {:?}", applied.versions(), applied.current());
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`ErrorKind::Load`] when the folder or a file cannot be read, a `.sql` file is not
