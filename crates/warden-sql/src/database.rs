@@ -2,108 +2,33 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sqlx::mysql::MySqlPool;
-use sqlx::postgres::PgPool;
+use sqlx::{MySql, Postgres};
 
+use crate::backend::Backend;
 use crate::error::{Error, ErrorKind, Result};
-use crate::transaction::Conn;
+use crate::options::Options;
+use crate::queries::Queries;
+use crate::server;
+use crate::sqlite;
+use crate::transaction::{Conn, Transaction};
+use crate::tx_mode::TxMode;
 use crate::value::Row;
-use crate::{Backend, Queries, Transaction, TxMode, mysql, postgres, sqlite};
 
-/// Connection settings. Every setting has a default; [`Options::new`] gives them all.
-///
-/// ```
-/// use std::time::Duration;
-/// use warden_sql::Options;
-///
-/// let options = Options::new()
-///     .max_connections(20)
-///     .sqlite_readers(8)
-///     .busy_timeout(Duration::from_secs(2));
-/// ```
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub(crate) max_connections: u32,
-    pub(crate) sqlite_readers: usize,
-    pub(crate) acquire_timeout: Duration,
-    pub(crate) busy_timeout: Duration,
-    pub(crate) statement_cache: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            max_connections: 10,
-            sqlite_readers: 4,
-            acquire_timeout: Duration::from_secs(5),
-            busy_timeout: Duration::from_secs(5),
-            statement_cache: 256,
-        }
-    }
-}
-
-impl Options {
-    /// The defaults: 10 server connections, 4 SQLite readers, 5 s acquire and busy timeouts,
-    /// 256 cached statements per connection.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// PostgreSQL and MySQL: the most connections the pool opens (default 10).
-    #[must_use]
-    pub fn max_connections(mut self, max: u32) -> Self {
-        self.max_connections = max.max(1);
-        self
-    }
-
-    /// SQLite: how many reader connections serve read transactions, besides the one writer
-    /// (default 4). With 0, reads share the writer.
-    #[must_use]
-    pub fn sqlite_readers(mut self, readers: usize) -> Self {
-        self.sqlite_readers = readers;
-        self
-    }
-
-    /// How long `begin` waits for a free connection before failing with
-    /// [`ErrorKind::Unavailable`] (default 5 s).
-    #[must_use]
-    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
-        self.acquire_timeout = timeout;
-        self
-    }
-
-    /// SQLite: how long a statement waits for a lock held by another process before failing
-    /// with [`ErrorKind::Unavailable`] (default 5 s).
-    #[must_use]
-    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout = timeout;
-        self
-    }
-
-    /// How many prepared statements each connection keeps (default 256; at least the number of
-    /// queries, so that every named query stays prepared).
-    #[must_use]
-    pub fn statement_cache_capacity(mut self, capacity: usize) -> Self {
-        self.statement_cache = capacity;
-        self
-    }
-}
-
-pub(crate) enum Pool {
+/// One backend's connections.
+enum Pool {
     Sqlite(sqlite::Sqlite),
-    Postgres(PgPool),
-    MySql(MySqlPool),
+    Postgres(sqlx::Pool<Postgres>),
+    MySql(sqlx::Pool<MySql>),
 }
 
-pub(crate) struct Shared {
-    pub(crate) queries: Queries,
-    pub(crate) pool: Pool,
+struct Shared {
+    /// Shared with every transaction, which runs them by name.
+    queries: Arc<Queries>,
+    pool: Pool,
     backend: Backend,
 }
 
@@ -162,13 +87,11 @@ impl Database {
                 acquire_timeout: options.acquire_timeout,
                 statement_cache: statements,
             })?),
-            Backend::Postgres => {
-                Pool::Postgres(postgres::connect(url, &options, statements).await?)
-            }
-            Backend::MySql => Pool::MySql(mysql::connect(url, &options, statements).await?),
+            Backend::Postgres => Pool::Postgres(server::connect(url, &options, statements).await?),
+            Backend::MySql => Pool::MySql(server::connect(url, &options, statements).await?),
         };
         Ok(Self(Arc::new(Shared {
-            queries,
+            queries: Arc::new(queries),
             pool,
             backend,
         })))
@@ -196,10 +119,10 @@ impl Database {
         // future that large (SQLite's too), which each request would move around.
         let conn = match &self.0.pool {
             Pool::Sqlite(sqlite) => Conn::Sqlite(sqlite.begin(mode).await?),
-            Pool::Postgres(pool) => Conn::Postgres(Box::pin(postgres::begin(pool, mode)).await?),
-            Pool::MySql(pool) => Conn::MySql(Box::pin(mysql::begin(pool, mode)).await?),
+            Pool::Postgres(pool) => Conn::Postgres(Box::pin(server::begin(pool, mode)).await?),
+            Pool::MySql(pool) => Conn::MySql(Box::pin(server::begin(pool, mode)).await?),
         };
-        Ok(Transaction::new(self.0.clone(), conn))
+        Ok(Transaction::new(self.0.queries.clone(), conn))
     }
 
     /// Runs a script of several statements (`create.sql`, `data.sql`, `drop.sql`...) in
@@ -213,8 +136,8 @@ impl Database {
     pub async fn run_script(&self, sql: &str) -> Result<()> {
         match &self.0.pool {
             Pool::Sqlite(sqlite) => sqlite.run_script(sql).await,
-            Pool::Postgres(pool) => postgres::run_script(pool, sql).await,
-            Pool::MySql(pool) => mysql::run_script(pool, sql).await,
+            Pool::Postgres(pool) => server::run_script(pool, sql).await,
+            Pool::MySql(pool) => server::run_script(pool, sql).await,
         }
     }
 

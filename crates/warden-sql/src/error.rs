@@ -34,6 +34,10 @@ pub enum ErrorKind {
     Load,
     /// A result could not be converted to JSON or to the requested Rust type.
     Decode,
+    /// Migrations cannot run: an applied step was changed since, the database's schema is
+    /// newer than the code, a step has no SQL for this backend, or the steps are not in
+    /// strictly increasing order ([`Migrations`](crate::Migrations)).
+    Migration,
     /// Anything else: a syntax error in SQL, an unknown table, a bad URL... (HTTP: 500).
     Other,
 }
@@ -66,6 +70,7 @@ impl ErrorKind {
             Self::WrongKind => "wrong query kind",
             Self::Load => "load error",
             Self::Decode => "decode error",
+            Self::Migration => "migration error",
             Self::Other => "database error",
         }
     }
@@ -124,6 +129,12 @@ impl Error {
         if self.0.query.is_none() {
             self.0.query = Some(name.into());
         }
+        self
+    }
+
+    /// Says what was being done when this error happened: `"{context}: {message}"`.
+    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
+        self.0.message = format!("{context}: {}", self.0.message);
         self
     }
 

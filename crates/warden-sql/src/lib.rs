@@ -107,6 +107,12 @@
 //! connection. Errors carry an [`ErrorKind`] to map to HTTP once: constraint violations to
 //! 409/400, [`ErrorKind::Unavailable`] to 503 with `Retry-After`, the rest to 500.
 //!
+//! # Migrations
+//!
+//! [`Migrations`] applies a schema as numbered steps, each once, recorded in a table with its
+//! checksum; steps come from code or from a folder of `NNNN_name.sql` files, with
+//! per-backend variants (see the [`migrations`] module).
+//!
 //! # SQLite
 //!
 //! SQLite runs in WAL mode with a busy timeout and foreign keys on; write transactions take the
@@ -114,11 +120,17 @@
 //! connections; statements are prepared once per connection and run inline on the async worker.
 //! See [`Options`] for the pool sizes and timeouts.
 
+// The database and its transactions dispatch to the backends (`sqlite`, and `postgres` and
+// `mysql` through the generic `server`), which are leaves: they know the shared vocabulary
+// (`tx_mode`, `fetch`, `options`, `bind`, `query`, `value`, `error`), never who calls them.
 mod backend;
 mod bind;
 mod database;
 mod error;
+mod fetch;
+pub mod migrations;
 mod mysql;
+mod options;
 mod params;
 mod parse;
 mod postgres;
@@ -128,12 +140,17 @@ mod scan;
 mod server;
 mod sqlite;
 mod transaction;
+mod tx_mode;
 mod value;
 
 pub use backend::Backend;
-pub use database::{Database, Options};
+pub use database::Database;
 pub use error::{Error, ErrorKind, Result};
+#[doc(inline)]
+pub use migrations::Migrations;
+pub use options::Options;
 pub use queries::Queries;
 pub use query::{Origin, Query, QueryKind};
-pub use transaction::{Transaction, TxMode};
+pub use transaction::Transaction;
+pub use tx_mode::TxMode;
 pub use value::Row;

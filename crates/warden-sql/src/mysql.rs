@@ -1,47 +1,107 @@
 //! MySQL and MariaDB through sqlx: positional `?` placeholders (a repeated parameter is bound
-//! once per use), prepared statements cached per connection.
+//! once per use), prepared statements cached per connection. What they share with PostgreSQL
+//! (running queries, transactions, scripts) is in [`server`](crate::server); here is only what
+//! MySQL does its own way.
 
 use std::str::FromStr;
 
-use futures_util::TryStreamExt as _;
 use serde_json::Value;
-use sqlx::error::BoxDynError;
+use sqlx::error::{BoxDynError, DatabaseError};
 use sqlx::mysql::{
-    MySql, MySqlArguments, MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow,
-    MySqlValueRef,
+    MySql, MySqlArguments, MySqlConnectOptions, MySqlDatabaseError, MySqlQueryResult, MySqlValueRef,
 };
-use sqlx::{Arguments, AssertSqlSafe, Column, Decode, Either, Row, Type, TypeInfo, ValueRef};
+use sqlx::{Arguments, Decode, Type, TypeInfo, ValueRef};
 
 use crate::bind::Bind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::query::Rendered;
-use crate::server::server_error;
-use crate::transaction::{Fetch, Sink};
-use crate::{Options, TxMode, value};
+use crate::server::{ConnectOptions, Server, server_error};
+use crate::value;
 
-pub(crate) type MySqlTx = sqlx::Transaction<'static, MySql>;
+impl Server for MySql {
+    const BEGIN_READ: &'static str = "START TRANSACTION READ ONLY";
+    const BEGIN_WRITE: Option<&'static str> = Some("START TRANSACTION READ WRITE");
+    const REPORTS_INSERT_ID: bool = true;
 
-pub(crate) async fn connect(url: &str, options: &Options, statements: usize) -> Result<MySqlPool> {
-    let url = url
-        .strip_prefix("mariadb:")
-        .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
-    let connect = MySqlConnectOptions::from_str(&url)
-        .map_err(server_error)?
-        .statement_cache_capacity(statements);
-    MySqlPoolOptions::new()
-        .max_connections(options.max_connections)
-        .acquire_timeout(options.acquire_timeout)
-        .connect_with(connect)
-        .await
-        .map_err(server_error)
+    fn connect_options(url: &str, statements: usize) -> Result<ConnectOptions<Self>> {
+        let url = url
+            .strip_prefix("mariadb:")
+            .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
+        Ok(MySqlConnectOptions::from_str(&url)
+            .map_err(server_error::<MySql>)?
+            .statement_cache_capacity(statements))
+    }
+
+    fn arguments(rendered: &Rendered, binds: &[Bind]) -> Result<MySqlArguments> {
+        arguments(rendered, binds)
+    }
+
+    fn convert(raw: MySqlValueRef<'_>) -> Result<Value, BoxDynError> {
+        convert(raw)
+    }
+
+    fn rows_affected(done: &MySqlQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn inserted_id(done: &MySqlQueryResult) -> Option<u64> {
+        Some(done.last_insert_id())
+    }
+
+    fn error_kind(error: &dyn DatabaseError) -> ErrorKind {
+        let Some(error) = error.try_downcast_ref::<MySqlDatabaseError>() else {
+            return ErrorKind::Other;
+        };
+        match error.number() {
+            // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+            1792 => ErrorKind::ReadOnly,
+            // Too many connections, lock wait timeout, deadlock, server shutdown, lost connection.
+            1040 | 1205 | 1213 | 1053 | 2006 | 2013 => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// MySQL and MariaDB only name the constraint in their messages, which may quote the
+    /// offending value: the key name is looked for after it.
+    fn constraint(error: &dyn DatabaseError, kind: ErrorKind) -> Option<String> {
+        let message = error.message();
+        let name = match kind {
+            ErrorKind::UniqueViolation => after_last(message, "for key '", "'"),
+            ErrorKind::NotNullViolation => {
+                between(message, "Column '", "'").or_else(|| between(message, "Field '", "'"))
+            }
+            _ => between(message, "CONSTRAINT `", "`")
+                .or_else(|| between(message, "constraint '", "'")),
+        };
+        name.map(str::to_owned)
+    }
+
+    /// The message of a duplicate quotes the value ("Duplicate entry 'calvin' for key
+    /// 'login'"): keep the log free of data.
+    fn safe_message(
+        _: &dyn DatabaseError,
+        kind: ErrorKind,
+        constraint: Option<&str>,
+    ) -> Option<String> {
+        (kind == ErrorKind::UniqueViolation).then(|| {
+            format!(
+                "error returned from database: duplicate entry for key '{}'",
+                constraint.unwrap_or("?")
+            )
+        })
+    }
 }
 
-pub(crate) async fn begin(pool: &MySqlPool, mode: TxMode) -> Result<MySqlTx> {
-    match mode {
-        TxMode::Read => pool.begin_with("START TRANSACTION READ ONLY").await,
-        TxMode::Write => pool.begin_with("START TRANSACTION READ WRITE").await,
-    }
-    .map_err(server_error)
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+fn after_last<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.rfind(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
 }
 
 fn arguments(rendered: &Rendered, binds: &[Bind]) -> Result<MySqlArguments> {
@@ -62,120 +122,6 @@ fn arguments(rendered: &Rendered, binds: &[Bind]) -> Result<MySqlArguments> {
         .map_err(|e| Error::new(ErrorKind::InvalidParameter, format!("cannot bind: {e}")))?;
     }
     Ok(args)
-}
-
-fn query<'q>(
-    rendered: &Rendered,
-    binds: &[Bind],
-) -> Result<sqlx::query::Query<'q, MySql, MySqlArguments>> {
-    Ok(sqlx::query_with(
-        AssertSqlSafe(rendered.sql.clone()),
-        arguments(rendered, binds)?,
-    ))
-}
-
-pub(crate) async fn fetch<S: Sink>(
-    tx: &mut MySqlTx,
-    rendered: &Rendered,
-    binds: &[Bind],
-    how: Fetch,
-    sink: &mut S,
-) -> Result<()> {
-    let query = query(rendered, binds)?;
-    let rows = if how.last_insert_id {
-        // MySQL has no RETURNING: like aiosql, an insert that returns no rows gives its new
-        // row's id.
-        let mut rows = Vec::new();
-        let mut inserted = None;
-        let mut results = sqlx::Executor::fetch_many(&mut **tx, query);
-        while let Some(item) = results.try_next().await.map_err(server_error)? {
-            match item {
-                Either::Left(done) if done.rows_affected() > 0 && done.last_insert_id() > 0 => {
-                    inserted = Some(done.last_insert_id());
-                }
-                Either::Left(_) => {}
-                Either::Right(row) => rows.push(row),
-            }
-        }
-        drop(results);
-        if let (true, Some(id)) = (rows.is_empty(), inserted) {
-            return sink.row(&["last_insert_id"], vec![Value::from(id)]);
-        }
-        rows
-    } else if how.first_only {
-        query
-            .fetch_optional(&mut **tx)
-            .await
-            .map(|row| row.into_iter().collect())
-            .map_err(server_error)?
-    } else {
-        query.fetch_all(&mut **tx).await.map_err(server_error)?
-    };
-    for row in rows
-        .iter()
-        .take(if how.first_only { 1 } else { usize::MAX })
-    {
-        let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
-        let mut values = Vec::with_capacity(names.len());
-        for index in 0..names.len() {
-            let raw = row.try_get_raw(index).map_err(server_error)?;
-            values.push(convert(raw).map_err(|e| decode_error(row, index, &e))?);
-        }
-        sink.row(&names, values)?;
-    }
-    Ok(())
-}
-
-fn decode_error(row: &MySqlRow, index: usize, error: &BoxDynError) -> Error {
-    let column = &row.columns()[index];
-    Error::new(
-        ErrorKind::Decode,
-        format!(
-            "column {} of type {}: {error}",
-            column.name(),
-            column.type_info().name()
-        ),
-    )
-}
-
-pub(crate) async fn execute(
-    tx: &mut MySqlTx,
-    rendered: &Rendered,
-    sets: &[Vec<Bind>],
-) -> Result<u64> {
-    let mut total = 0;
-    for binds in sets {
-        let done = query(rendered, binds)?
-            .execute(&mut **tx)
-            .await
-            .map_err(server_error)?;
-        total += done.rows_affected();
-    }
-    Ok(total)
-}
-
-pub(crate) async fn script(tx: &mut MySqlTx, sql: &std::sync::Arc<str>) -> Result<()> {
-    sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-        .execute(&mut **tx)
-        .await
-        .map(drop)
-        .map_err(server_error)
-}
-
-pub(crate) async fn run_script(pool: &MySqlPool, sql: &str) -> Result<()> {
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(pool)
-        .await
-        .map(drop)
-        .map_err(server_error)
-}
-
-pub(crate) async fn commit(tx: MySqlTx) -> Result<()> {
-    tx.commit().await.map_err(server_error)
-}
-
-pub(crate) async fn rollback(tx: MySqlTx) -> Result<()> {
-    tx.rollback().await.map_err(server_error)
 }
 
 fn decode<'r, T: Decode<'r, MySql>>(raw: MySqlValueRef<'r>) -> Result<T, BoxDynError> {
@@ -214,4 +160,19 @@ fn convert(raw: MySqlValueRef<'_>) -> Result<Value, BoxDynError> {
         }
         _ => value::base64(decode(raw)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn between_finds_the_quoted_name() {
+        let message = "Duplicate entry 'x for key 'y' for key 'stuff'";
+        assert_eq!(after_last(message, "for key '", "'"), Some("stuff"));
+        let message = "CONSTRAINT `positive` failed for `db`.`t`";
+        assert_eq!(between(message, "CONSTRAINT `", "`"), Some("positive"));
+        assert_eq!(between("nothing", "CONSTRAINT `", "`"), None);
+        assert_eq!(between("CONSTRAINT `open", "CONSTRAINT `", "`"), None);
+    }
 }

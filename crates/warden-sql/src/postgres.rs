@@ -1,44 +1,69 @@
 //! PostgreSQL through sqlx: `$n` placeholders, prepared statements cached per connection.
+//! What it shares with MySQL (running queries, transactions, scripts) is in
+//! [`server`](crate::server); here is only what PostgreSQL does its own way.
 
 use std::str::FromStr;
 
 use serde_json::Value;
 use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
+use sqlx::error::{BoxDynError, DatabaseError};
 use sqlx::postgres::types::{Oid, PgInterval};
 use sqlx::postgres::{
-    PgArgumentBuffer, PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow, PgTypeInfo,
+    PgArgumentBuffer, PgArguments, PgConnectOptions, PgDatabaseError, PgQueryResult, PgTypeInfo,
     PgTypeKind, PgValueRef,
 };
-use sqlx::{Arguments, AssertSqlSafe, Column, Decode, Encode, Postgres, Row, TypeInfo, ValueRef};
+use sqlx::{Arguments, Decode, Encode, Postgres, TypeInfo, ValueRef};
 
 use crate::bind::Bind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::query::Rendered;
-use crate::server::server_error;
-use crate::transaction::{Fetch, Sink};
-use crate::{Options, TxMode, value};
+use crate::server::{ConnectOptions, Server, server_error};
+use crate::value;
 
-pub(crate) type PgTx = sqlx::Transaction<'static, Postgres>;
+impl Server for Postgres {
+    const BEGIN_READ: &'static str = "BEGIN READ ONLY";
+    const BEGIN_WRITE: Option<&'static str> = None;
+    const REPORTS_INSERT_ID: bool = false;
 
-pub(crate) async fn connect(url: &str, options: &Options, statements: usize) -> Result<PgPool> {
-    let connect = PgConnectOptions::from_str(url)
-        .map_err(server_error)?
-        .statement_cache_capacity(statements);
-    PgPoolOptions::new()
-        .max_connections(options.max_connections)
-        .acquire_timeout(options.acquire_timeout)
-        .connect_with(connect)
-        .await
-        .map_err(server_error)
-}
-
-pub(crate) async fn begin(pool: &PgPool, mode: TxMode) -> Result<PgTx> {
-    match mode {
-        TxMode::Read => pool.begin_with("BEGIN READ ONLY").await,
-        TxMode::Write => pool.begin().await,
+    fn connect_options(url: &str, statements: usize) -> Result<ConnectOptions<Self>> {
+        Ok(PgConnectOptions::from_str(url)
+            .map_err(server_error::<Postgres>)?
+            .statement_cache_capacity(statements))
     }
-    .map_err(server_error)
+
+    fn arguments(_: &Rendered, binds: &[Bind]) -> Result<PgArguments> {
+        arguments(binds)
+    }
+
+    fn convert(raw: PgValueRef<'_>) -> Result<Value, BoxDynError> {
+        convert(raw)
+    }
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn error_kind(error: &dyn DatabaseError) -> ErrorKind {
+        let Some(error) = error.try_downcast_ref::<PgDatabaseError>() else {
+            return ErrorKind::Other;
+        };
+        let code = error.code();
+        match code {
+            "25006" => ErrorKind::ReadOnly,
+            // Serialisation failure, deadlock, lock not available, too many connections, out of
+            // resources, shutdown or crash in progress, connection exceptions: try again later.
+            "40001" | "40P01" | "55P03" | "53300" | "53400" | "57P01" | "57P02" | "57P03" => {
+                ErrorKind::Unavailable
+            }
+            _ if code.starts_with("08") => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    fn constraint(error: &dyn DatabaseError, _: ErrorKind) -> Option<String> {
+        let error = error.try_downcast_ref::<PgDatabaseError>()?;
+        error.constraint().or(error.column()).map(str::to_owned)
+    }
 }
 
 /// A NULL of no declared type: PostgreSQL infers it from the context, so that a null parameter
@@ -72,93 +97,6 @@ fn arguments(binds: &[Bind]) -> Result<PgArguments> {
         .map_err(|e| Error::new(ErrorKind::InvalidParameter, format!("cannot bind: {e}")))?;
     }
     Ok(args)
-}
-
-fn query<'q>(
-    rendered: &Rendered,
-    binds: &[Bind],
-) -> Result<sqlx::query::Query<'q, Postgres, PgArguments>> {
-    Ok(sqlx::query_with(
-        AssertSqlSafe(rendered.sql.clone()),
-        arguments(binds)?,
-    ))
-}
-
-pub(crate) async fn fetch<S: Sink>(
-    tx: &mut PgTx,
-    rendered: &Rendered,
-    binds: &[Bind],
-    how: Fetch,
-    sink: &mut S,
-) -> Result<()> {
-    let query = query(rendered, binds)?;
-    let rows = if how.first_only {
-        query
-            .fetch_optional(&mut **tx)
-            .await
-            .map(|row| row.into_iter().collect())
-    } else {
-        query.fetch_all(&mut **tx).await
-    }
-    .map_err(server_error)?;
-    for row in &rows {
-        let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
-        let mut values = Vec::with_capacity(names.len());
-        for index in 0..names.len() {
-            let raw = row.try_get_raw(index).map_err(server_error)?;
-            values.push(convert(raw).map_err(|e| decode_error(row, index, &e))?);
-        }
-        sink.row(&names, values)?;
-    }
-    Ok(())
-}
-
-fn decode_error(row: &PgRow, index: usize, error: &BoxDynError) -> Error {
-    let column = &row.columns()[index];
-    Error::new(
-        ErrorKind::Decode,
-        format!(
-            "column {} of type {}: {error}",
-            column.name(),
-            column.type_info().name()
-        ),
-    )
-}
-
-pub(crate) async fn execute(tx: &mut PgTx, rendered: &Rendered, sets: &[Vec<Bind>]) -> Result<u64> {
-    let mut total = 0;
-    for binds in sets {
-        let done = query(rendered, binds)?
-            .execute(&mut **tx)
-            .await
-            .map_err(server_error)?;
-        total += done.rows_affected();
-    }
-    Ok(total)
-}
-
-pub(crate) async fn script(tx: &mut PgTx, sql: &std::sync::Arc<str>) -> Result<()> {
-    sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-        .execute(&mut **tx)
-        .await
-        .map(drop)
-        .map_err(server_error)
-}
-
-pub(crate) async fn run_script(pool: &PgPool, sql: &str) -> Result<()> {
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(pool)
-        .await
-        .map(drop)
-        .map_err(server_error)
-}
-
-pub(crate) async fn commit(tx: PgTx) -> Result<()> {
-    tx.commit().await.map_err(server_error)
-}
-
-pub(crate) async fn rollback(tx: PgTx) -> Result<()> {
-    tx.rollback().await.map_err(server_error)
 }
 
 fn decode<'r, T: Decode<'r, Postgres>>(raw: PgValueRef<'r>) -> Result<T, BoxDynError> {

@@ -6,53 +6,24 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use sqlx::{MySql, Postgres};
+
+use crate::backend::Backend;
 use crate::bind::Bind;
-use crate::database::Shared;
 use crate::error::Result;
+use crate::fetch::{Fetch, Sink};
 use crate::params;
+use crate::queries::Queries;
 use crate::query::{Query, QueryKind, Rendered};
+use crate::server::{self, ServerTx};
+use crate::sqlite::SqliteTx;
 use crate::value::{self, Row};
-use crate::{mysql, postgres, sqlite};
 
-/// Whether a transaction may write.
-///
-/// warden opens `Read` transactions for safe HTTP methods (GET, HEAD) and `Write` ones for the
-/// others. A write inside a `Read` transaction fails with
-/// [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly) on every backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TxMode {
-    /// Read-only: on SQLite a reader connection and `BEGIN`; `READ ONLY` transactions on the
-    /// servers.
-    Read,
-    /// May write: on SQLite the one writer connection and `BEGIN IMMEDIATE`, so that a
-    /// read-then-write transaction never meets `SQLITE_BUSY` half-way.
-    Write,
-}
-
-/// Receives result rows, one at a time, with the column names.
-pub(crate) trait Sink {
-    fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()>;
-}
-
-impl<F: FnMut(&[&str], Vec<Value>) -> Result<()>> Sink for F {
-    fn row(&mut self, names: &[&str], values: Vec<Value>) -> Result<()> {
-        self(names, values)
-    }
-}
-
-/// How much of a result to read.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fetch {
-    /// Stop after the first row.
-    pub(crate) first_only: bool,
-    /// A `<!` insert that returns no rows gives its new row's id instead (SQLite, MySQL).
-    pub(crate) last_insert_id: bool,
-}
-
+/// A transaction on one backend's connection.
 pub(crate) enum Conn {
-    Sqlite(sqlite::SqliteTx),
-    Postgres(postgres::PgTx),
-    MySql(mysql::MySqlTx),
+    Sqlite(SqliteTx),
+    Postgres(ServerTx<Postgres>),
+    MySql(ServerTx<MySql>),
 }
 
 /// A database transaction, owning its connection.
@@ -78,7 +49,8 @@ pub(crate) enum Conn {
 /// After an error, PostgreSQL refuses further statements in the transaction until it is rolled
 /// back; SQLite and MySQL carry on. Either way, warden rolls back a request that failed.
 pub struct Transaction {
-    db: Arc<Shared>,
+    /// The database's queries, prepared for this backend.
+    queries: Arc<Queries>,
     conn: Conn,
 }
 
@@ -87,8 +59,8 @@ const ONE: &[QueryKind] = &[QueryKind::One, QueryKind::Returning];
 const SCALAR: &[QueryKind] = &[QueryKind::Value, QueryKind::Returning];
 
 impl Transaction {
-    pub(crate) fn new(db: Arc<Shared>, conn: Conn) -> Self {
-        Self { db, conn }
+    pub(crate) fn new(queries: Arc<Queries>, conn: Conn) -> Self {
+        Self { queries, conn }
     }
 
     /// Runs a row-returning query, feeding `sink`.
@@ -105,7 +77,7 @@ impl Transaction {
         P: Serialize + ?Sized,
         S: Sink,
     {
-        let (query, rendered) = self.db.queries.prepared(name)?;
+        let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind(method, allowed)?;
         let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
         let fetch = Fetch {
@@ -117,8 +89,8 @@ impl Transaction {
                 tx.fetch(rendered, binds, fetch, query.is_slow(), sink)
                     .await
             }
-            Conn::Postgres(tx) => postgres::fetch(tx, rendered, &binds, fetch, sink).await,
-            Conn::MySql(tx) => mysql::fetch(tx, rendered, &binds, fetch, sink).await,
+            Conn::Postgres(tx) => server::fetch(tx, rendered, &binds, fetch, sink).await,
+            Conn::MySql(tx) => server::fetch(tx, rendered, &binds, fetch, sink).await,
         };
         result.map_err(|e| e.in_query(name))
     }
@@ -238,7 +210,7 @@ impl Transaction {
     /// # Errors
     /// As [`rows`](Transaction::rows).
     pub async fn execute<P: Serialize + ?Sized>(&mut self, name: &str, params: &P) -> Result<u64> {
-        let (query, rendered) = self.db.queries.prepared(name)?;
+        let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind("execute", &[QueryKind::Execute])?;
         let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
         execute(&mut self.conn, query, rendered, vec![binds])
@@ -264,7 +236,7 @@ impl Transaction {
         I: IntoIterator,
         I::Item: Serialize,
     {
-        let (query, rendered) = self.db.queries.prepared(name)?;
+        let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind("execute_many", &[QueryKind::ExecuteMany])?;
         let binds = sets
             .into_iter()
@@ -284,12 +256,12 @@ impl Transaction {
     /// # Errors
     /// As [`rows`](Transaction::rows).
     pub async fn script(&mut self, name: &str) -> Result<()> {
-        let (query, rendered) = self.db.queries.prepared(name)?;
+        let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind("script", &[QueryKind::Script])?;
         let result = match &mut self.conn {
             Conn::Sqlite(tx) => tx.script(&rendered.sql, query.is_slow()).await,
-            Conn::Postgres(tx) => postgres::script(tx, &rendered.sql).await,
-            Conn::MySql(tx) => mysql::script(tx, &rendered.sql).await,
+            Conn::Postgres(tx) => server::script(tx, &rendered.sql).await,
+            Conn::MySql(tx) => server::script(tx, &rendered.sql).await,
         };
         result.map_err(|e| e.in_query(name))
     }
@@ -302,8 +274,8 @@ impl Transaction {
     pub async fn commit(self) -> Result<()> {
         match self.conn {
             Conn::Sqlite(tx) => tx.commit(),
-            Conn::Postgres(tx) => postgres::commit(tx).await,
-            Conn::MySql(tx) => mysql::commit(tx).await,
+            Conn::Postgres(tx) => server::commit(tx).await,
+            Conn::MySql(tx) => server::commit(tx).await,
         }
     }
 
@@ -314,18 +286,35 @@ impl Transaction {
     pub async fn rollback(self) -> Result<()> {
         match self.conn {
             Conn::Sqlite(tx) => tx.rollback(),
-            Conn::Postgres(tx) => postgres::rollback(tx).await,
-            Conn::MySql(tx) => mysql::rollback(tx).await,
+            Conn::Postgres(tx) => server::rollback(tx).await,
+            Conn::MySql(tx) => server::rollback(tx).await,
+        }
+    }
+
+    /// The same transaction, running its named queries from `queries` (prepared for its
+    /// backend) instead of the database's: the migrations' own record-keeping queries.
+    pub(crate) fn with_queries(mut self, queries: Arc<Queries>) -> Self {
+        self.queries = queries;
+        self
+    }
+
+    /// Runs SQL text that is no named query, as a script of several statements (a migration
+    /// step). On SQLite it runs off the async workers: a step may take long.
+    pub(crate) async fn run_sql(&mut self, sql: &Arc<str>) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(tx) => tx.script(sql, true).await,
+            Conn::Postgres(tx) => server::script(tx, sql).await,
+            Conn::MySql(tx) => server::script(tx, sql).await,
         }
     }
 
     /// The backend this transaction runs on.
     #[must_use]
-    pub fn backend(&self) -> crate::Backend {
+    pub fn backend(&self) -> Backend {
         match self.conn {
-            Conn::Sqlite(_) => crate::Backend::Sqlite,
-            Conn::Postgres(_) => crate::Backend::Postgres,
-            Conn::MySql(_) => crate::Backend::MySql,
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::MySql(_) => Backend::MySql,
         }
     }
 }
@@ -338,8 +327,8 @@ async fn execute(
 ) -> Result<u64> {
     match conn {
         Conn::Sqlite(tx) => tx.execute(rendered, binds, query.is_slow()).await,
-        Conn::Postgres(tx) => postgres::execute(tx, rendered, &binds).await,
-        Conn::MySql(tx) => mysql::execute(tx, rendered, &binds).await,
+        Conn::Postgres(tx) => server::execute(tx, rendered, &binds).await,
+        Conn::MySql(tx) => server::execute(tx, rendered, &binds).await,
     }
 }
 

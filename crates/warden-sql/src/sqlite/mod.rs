@@ -24,11 +24,11 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Batch, Connection, ErrorCode, ToSql};
 use serde_json::Value;
 
-use crate::TxMode;
 use crate::bind::Bind;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fetch::{Fetch, Sink};
 use crate::query::Rendered;
-use crate::transaction::{Fetch, Sink};
+use crate::tx_mode::TxMode;
 use column::{ColumnKind, convert};
 use pool::{ConnPool, Lease, Role};
 pub(crate) use pool::{Settings, Target};

@@ -29,15 +29,26 @@ fn server_url(backend: Backend) -> Option<String> {
 }
 
 /// Whether tests on `backend` can run here; says so when they are skipped.
+///
+/// # Panics
+/// When the server's URL is missing in CI (`CI` set and not empty): CI always sets the URLs,
+/// so a missing one is a broken pipeline, which must not pass as a green run of skipped tests.
 pub(crate) fn available(backend: Backend, test: &str) -> bool {
     if backend == Backend::Sqlite || server_url(backend).is_some() {
         return true;
     }
-    eprintln!(
+    let message = format!(
         "skipped {test} on {backend}: set WARDEN_TEST_{}_URL",
         backend.name().to_uppercase()
     );
+    eprintln!("{message}");
+    assert!(!in_ci(), "{message} (CI is set, so the URL must be too)");
     false
+}
+
+/// Whether this run is in CI, where every backend must be tested.
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|value| !value.is_empty())
 }
 
 /// A name no other test (in this or a parallel run) uses.
@@ -117,13 +128,7 @@ impl Scratch {
 
     /// Connects to the scratch database with the test queries and creates the test schema.
     pub(crate) async fn database(&self, options: Options) -> Database {
-        let db = Database::connect_with(&self.url, queries(), options)
-            .await
-            .expect("connect to the scratch database");
-        db.run_script_file(sql_dir().join("create.sql"))
-            .await
-            .expect("create the schema");
-        db
+        schema_database(&self.url, options).await
     }
 
     pub(crate) async fn drop(self) {
@@ -141,21 +146,50 @@ impl Scratch {
     }
 }
 
-/// Runs `scenario` on a fresh database of `backend`, then removes the database, even when the
-/// scenario panics.
+/// Connects to `url` with the test queries and creates the test schema.
+async fn schema_database(url: &str, options: Options) -> Database {
+    let db = Database::connect_with(url, queries(), options)
+        .await
+        .expect("connect to the scratch database");
+    db.run_script_file(sql_dir().join("create.sql"))
+        .await
+        .expect("create the schema");
+    db
+}
+
+/// Runs `scenario` on a fresh database of `backend` with the test schema, then closes and
+/// removes the database, even when the scenario panics.
 pub(crate) async fn run_with<F, Fut>(backend: Backend, test: &str, options: Options, scenario: F)
 where
     F: FnOnce(Database) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_on_url(backend, test, |url| async move {
+        let db = schema_database(&url, options).await;
+        let outcome = AssertUnwindSafe(scenario(db.clone())).catch_unwind().await;
+        db.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await;
+}
+
+/// Runs `scenario` with the URL of a fresh, empty database of `backend` (no test schema), then
+/// removes the database, even when the scenario panics. For tests that connect by themselves,
+/// several times.
+pub(crate) async fn run_on_url<F, Fut>(backend: Backend, test: &str, scenario: F)
+where
+    F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()>,
 {
     if !available(backend, test) {
         return;
     }
     let scratch = Scratch::new(backend).await;
-    let db = scratch.database(options).await;
-    let outcome = AssertUnwindSafe(scenario(db.clone())).catch_unwind().await;
-    db.close().await;
-    drop(db);
+    let outcome = AssertUnwindSafe(scenario(scratch.url.clone()))
+        .catch_unwind()
+        .await;
     scratch.drop().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -169,6 +203,27 @@ where
     Fut: Future<Output = ()>,
 {
     run_with(backend, test, Options::new(), scenario).await;
+}
+
+/// The three tests of one scenario, `sqlite`, `postgres` and `mysql`, each calling
+/// `$runner(backend, name, scenario)`.
+macro_rules! backend_tests {
+    ($runner:path, $name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            $runner(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            $runner(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mysql() {
+            $runner(warden_sql::Backend::MySql, stringify!($name), scenario).await;
+        }
+    };
 }
 
 /// Declares scenarios that run on every backend, one test per backend:
@@ -185,20 +240,26 @@ macro_rules! on_every_backend {
 
             async fn scenario($db: warden_sql::Database) $body
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::support::run(warden_sql::Backend::Sqlite, stringify!($name), scenario).await;
-            }
+            backend_tests!($crate::support::run, $name);
+        }
+    )*};
+}
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::support::run(warden_sql::Backend::Postgres, stringify!($name), scenario).await;
-            }
+/// Declares scenarios that get the URL of an empty database, one test per backend, as
+/// `on_every_backend!` does.
+macro_rules! on_every_empty_database {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($url:ident: String) $body:block
+    )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() {
-                $crate::support::run(warden_sql::Backend::MySql, stringify!($name), scenario).await;
-            }
+            async fn scenario($url: String) $body
+
+            backend_tests!($crate::support::run_on_url, $name);
         }
     )*};
 }
