@@ -82,7 +82,7 @@ mod error;
 mod http;
 mod params;
 mod routing;
-mod schema;
+pub mod schema;
 mod scheme;
 mod settings;
 pub mod sql;

@@ -21,15 +21,3 @@ CREATE TABLE IF NOT EXISTS Owned(
 );
 
 CREATE INDEX IF NOT EXISTS owned_owner ON Owned(owner);
-
-CREATE TABLE IF NOT EXISTS ApiKey(
-  id TEXT PRIMARY KEY,                           -- the public part of wk_ID.SECRET
-  login TEXT NOT NULL REFERENCES Utilisateur(login) ON UPDATE CASCADE ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  hash TEXT NOT NULL,                            -- SHA-256 of the secret, never the secret
-  created TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-  last_used TIMESTAMP,
-  revoked BOOLEAN NOT NULL DEFAULT FALSE
-);
-
-CREATE INDEX IF NOT EXISTS apikey_login ON ApiKey(login);

@@ -78,22 +78,3 @@ SELECT CASE WHEN u.login = :login THEN 1 ELSE 0 END AS allowed
 SELECT CASE WHEN u.login = :login THEN 1 ELSE 0 END AS allowed
   FROM Utilisateur AS u
  WHERE u.uid = :uid;
-
--- name: warden_key_insert!
--- API keys: warden stores the SHA-256 of the secret, never the secret.
-INSERT INTO ApiKey(id, login, name, hash) VALUES (:id, :login, :name, :hash);
-
--- name: warden_key_find^
-SELECT id, login, name, hash, created, last_used, revoked FROM ApiKey WHERE id = :id;
-
--- name: warden_key_list
-SELECT id, login, name, hash, created, last_used, revoked
-  FROM ApiKey
- WHERE login = :login AND NOT revoked
- ORDER BY created, id;
-
--- name: warden_key_revoke!
-UPDATE ApiKey SET revoked = TRUE WHERE id = :id AND login = :login AND NOT revoked;
-
--- name: warden_key_touch!
-UPDATE ApiKey SET last_used = CURRENT_TIMESTAMP WHERE id = :id;

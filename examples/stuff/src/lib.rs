@@ -70,12 +70,22 @@ pub fn settings() -> anyhow::Result<Settings> {
     Settings::load_with(defaults).map_err(|e| anyhow::anyhow!(e))
 }
 
-/// Connects, creates the schema if absent and loads the initial data if there are no users.
+/// Connects, brings warden's own tables up to date, creates the schema if absent and loads the
+/// initial data if there are no users.
 pub async fn connect(url: &str) -> anyhow::Result<Database> {
-    let queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
+    let mut queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
+    queries
+        .add_str("warden", warden::schema::QUERIES)
+        .context("loading warden's queries")?;
     let db = Database::connect(url, queries)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
+    let applied = warden::schema::apply(&db)
+        .await
+        .context("applying warden's schema")?;
+    if !applied.is_empty() {
+        tracing::info!(steps = ?applied.versions(), "applied warden's schema");
+    }
     let create = match db.backend() {
         Backend::Postgres => sql::CREATE_POSTGRES,
         Backend::MySql => sql::CREATE_MYSQL,

@@ -29,7 +29,10 @@ impl Authenticator {
                 .map_err(|e| Error::unauthorized(e.message()))?;
             // A token exchanged for an API key lives no longer than the key: its family names
             // the key, looked up (cached for the cache TTL) rather than kept in the store.
-            let key = claims.fam.as_deref().and_then(|f| f.strip_prefix(KEY_FAMILY));
+            let key = claims
+                .fam
+                .as_deref()
+                .and_then(|f| f.strip_prefix(KEY_FAMILY));
             if let Some(id) = key {
                 self.live_key(id)
                     .await

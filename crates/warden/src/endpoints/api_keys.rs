@@ -14,8 +14,8 @@ use http::StatusCode;
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 
-use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
+use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
 use crate::error::{Error, Result};
 use crate::params::Params;

@@ -27,7 +27,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     let known = Arc::new(known);
     let handler = move |user: CurrentUser, tokens: Tokens, params: Params<MintScoped>| {
         let known = Arc::clone(&known);
-        async move { mint(user, tokens, params, &known).await }
+        async move { mint(&user, &tokens, params, &known) }
     };
     Routes::new().route(&settings.path, post(Auth, handler))
 }
@@ -42,9 +42,9 @@ struct MintScoped {
     expires_in: Option<u64>,
 }
 
-async fn mint(
-    user: CurrentUser,
-    tokens: Tokens,
+fn mint(
+    user: &CurrentUser,
+    tokens: &Tokens,
     Params(p): Params<MintScoped>,
     known: &BTreeSet<String>,
 ) -> Result<AccessToken> {
@@ -77,5 +77,5 @@ async fn mint(
             "a scoped token can only mint narrower ones",
         ));
     }
-    tokens.mint_scoped(&user, scope, p.expires_in.map(Duration::from_secs))
+    tokens.mint_scoped(user, scope, p.expires_in.map(Duration::from_secs))
 }

@@ -11,6 +11,7 @@ mod logs;
 mod params;
 mod passwords;
 mod revocation;
+mod schema;
 mod schemes;
 mod scoped;
 mod serve;

@@ -177,3 +177,16 @@ async fn token_requests_fail_closed_when_the_store_is_down() {
         .await;
     assert_eq!(basic.status, 200);
 }
+
+#[tokio::test]
+async fn tokens_of_users_the_directory_does_not_know_are_refused() {
+    for settings in [settings(), jwt_settings()] {
+        let f = fixture(settings);
+        let token = f.app.tokens().mint_for("nobody").unwrap().into_string();
+        let refused = f.bearer("/whoami", &token).await;
+        assert_eq!(
+            (refused.status, refused.error()),
+            (401, "invalid token".into())
+        );
+    }
+}

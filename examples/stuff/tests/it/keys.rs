@@ -121,3 +121,37 @@ async fn a_revoked_key_is_exchanged_no_more() {
         .await;
     CLIENT.get("/keys").expect(401).await;
 }
+
+#[tokio::test]
+async fn revoking_a_key_revokes_the_tokens_it_bought() {
+    let (login, _) = new_user("keys").await;
+    let created = CLIENT
+        .post("/keys")
+        .json(&json!({"name": "short-lived"}))
+        .user(&login)
+        .expect(201)
+        .await
+        .json_value();
+    let (id, key) = (
+        created["id"].as_str().unwrap(),
+        created["key"].as_str().unwrap(),
+    );
+    let bought = exchange(&login, key).await;
+    assert_eq!(bought.status(), 200);
+    let token = bought.json_value()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    CLIENT
+        .get("/whoami")
+        .bearer(token.clone())
+        .expect(200)
+        .await;
+    CLIENT
+        .delete(&format!("/keys/{id}"))
+        .user(&login)
+        .expect(204)
+        .await;
+    let refused = CLIENT.get("/whoami").bearer(token).expect(401).await;
+    assert_eq!(refused.json_value(), json!({"error": "revoked token"}));
+}

@@ -110,3 +110,38 @@ async fn scoped_tokens_have_bounds() {
         .expect(401)
         .await;
 }
+
+#[tokio::test]
+async fn a_misspelt_field_or_an_unknown_parameter_mints_nothing() {
+    for scope in [
+        json!({"tag": ["objects"]}),
+        json!({"tags": ["objects"], "params": {"OID": [1]}}),
+        json!({"tags": ["objects"], "expires": 60}),
+    ] {
+        CLIENT
+            .post("/tokens/scoped")
+            .json(&scope)
+            .user("calvin")
+            .expect(400)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_scoped_to_object_values_reaches_no_list_and_no_other_key() {
+    let token = scoped(
+        "calvin",
+        json!({"tags": ["objects"], "params": {"oid": [1]}}),
+    )
+    .await;
+    CLIENT
+        .get("/object/1")
+        .bearer(token.clone())
+        .expect(200)
+        .await;
+    // Calvin, an administrator, may list every object, but the token names one.
+    for path in ["/object", "/owned", "/owned/1"] {
+        CLIENT.get(path).bearer(token.clone()).expect(403).await;
+        CLIENT.get(path).user("calvin").expect(200).await;
+    }
+}

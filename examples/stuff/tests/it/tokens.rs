@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::common::{CLIENT, expiry_in, forge};
+use crate::common::{CLIENT, expiry_in, forge, unique};
 
 #[tokio::test]
 async fn a_token_is_the_seed_format_and_authenticates() {
@@ -60,4 +60,11 @@ async fn tampered_tokens_are_refused() {
     ] {
         CLIENT.get("/whoami").bearer(bad).expect(401).await;
     }
+}
+
+#[tokio::test]
+async fn a_well_signed_token_of_a_user_who_does_not_exist_is_refused() {
+    let token = forge("stuff", &unique("ghost"), &expiry_in(600));
+    let refused = CLIENT.get("/whoami").bearer(token).expect(401).await;
+    assert_eq!(refused.json_value(), json!({"error": "invalid token"}));
 }

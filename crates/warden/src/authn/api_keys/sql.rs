@@ -9,25 +9,10 @@ use crate::error::Result;
 use crate::sql::check_query;
 use futures_util::future::BoxFuture;
 
-/// An [`ApiKeyStore`] over named SQL queries, checked when it is built:
-///
-/// ```sql
-/// -- name: warden_key_insert!
-/// INSERT INTO ApiKey(id, login, name, hash) VALUES (:id, :login, :name, :hash);
-///
-/// -- name: warden_key_find^
-/// SELECT id, login, name, hash, created, last_used, revoked FROM ApiKey WHERE id = :id;
-///
-/// -- name: warden_key_list
-/// SELECT id, login, name, hash, created, last_used, revoked FROM ApiKey
-///  WHERE login = :login AND NOT revoked ORDER BY created;
-///
-/// -- name: warden_key_revoke!
-/// UPDATE ApiKey SET revoked = TRUE WHERE id = :id AND login = :login AND NOT revoked;
-///
-/// -- name: warden_key_touch!
-/// UPDATE ApiKey SET last_used = CURRENT_TIMESTAMP WHERE id = :id;
-/// ```
+/// An [`ApiKeyStore`] in warden's own `warden_api_key` table, created by
+/// [`schema::apply`](crate::schema::apply), through warden's `warden_key_*` queries
+/// ([`schema::QUERIES`](crate::schema::QUERIES), added to the application's queries). Both
+/// are checked when it is built.
 #[derive(Clone, Debug)]
 pub struct SqlApiKeys {
     db: Database,
@@ -50,7 +35,12 @@ impl SqlApiKeys {
     /// parameters.
     pub fn new(db: Database) -> Result<Self, BuildError> {
         for (name, kind, params) in QUERIES {
-            check_query(&db, name, kind, params)?;
+            check_query(&db, name, kind, params).map_err(|e| {
+                BuildError::from(format!(
+                    "{}; add warden::schema::QUERIES to the queries",
+                    e.problems().join("; ")
+                ))
+            })?;
         }
         Ok(Self { db })
     }

@@ -1,0 +1,20 @@
+-- Warden's own queries, on warden's own tables (see schema/sql/NNNN_*.sql). An application
+-- that uses them adds this file to its queries: `queries.add_str("warden", warden::schema::QUERIES)`.
+
+-- name: warden_key_insert!
+INSERT INTO warden_api_key(id, login, name, hash) VALUES (:id, :login, :name, :hash);
+
+-- name: warden_key_find^
+SELECT id, login, name, hash, created, last_used, revoked FROM warden_api_key WHERE id = :id;
+
+-- name: warden_key_list
+SELECT id, login, name, hash, created, last_used, revoked
+  FROM warden_api_key
+ WHERE login = :login AND NOT revoked
+ ORDER BY created, id;
+
+-- name: warden_key_revoke!
+UPDATE warden_api_key SET revoked = TRUE WHERE id = :id AND login = :login AND NOT revoked;
+
+-- name: warden_key_touch!
+UPDATE warden_api_key SET last_used = CURRENT_TIMESTAMP WHERE id = :id;
