@@ -74,9 +74,7 @@ pub fn settings() -> anyhow::Result<Settings> {
 /// initial data if there are no users.
 pub async fn connect(url: &str) -> anyhow::Result<Database> {
     let mut queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
-    queries
-        .add_str("warden", warden::schema::QUERIES)
-        .context("loading warden's queries")?;
+    warden::schema::add_queries(&mut queries).context("loading warden's queries")?;
     let db = Database::connect(url, queries)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;

@@ -23,7 +23,7 @@ use crate::http::{ObserveLayer, panic_response};
 use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::Settings;
-use crate::sql::TxLayer;
+use crate::sql::{Database, QueryKind, TxLayer, check_query};
 use crate::store::MemoryStore;
 use crate::tokens::jwt::Jwt;
 use crate::tokens::{CompactTokens, Revocations};
@@ -125,7 +125,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .map_err(|e| problems.fail_with(&e))?,
             jwt: Jwt::new(&auth.jwt, &realm, secret, Arc::clone(clock))
                 .map_err(|e| problems.fail(format!("JWT settings: {e}")))?,
-            revocations: Revocations::new(store, Arc::clone(clock), horizon),
+            revocations: Revocations::new(store, Arc::clone(clock), horizon)
+                .durable(durable_revocations(self.database.as_ref())),
             api_keys: self.api_keys.clone(),
         };
         let authenticator = Authenticator::new(realm, auth, services, Arc::clone(clock))
@@ -148,6 +149,33 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             routes = routes.merge(endpoints::scoped::routes(&auth.scoped, known));
         }
         routes
+    }
+}
+
+/// The database that keeps per-user revocations beyond the store's life: the application's,
+/// when it has warden's revocation queries ([`schema::add_queries`](crate::schema::add_queries)).
+fn durable_revocations(db: Option<&Database>) -> Option<Database> {
+    let db = db?;
+    let queries = [
+        (
+            "warden_revocation_set",
+            QueryKind::Execute,
+            &["login", "valid_after", "expires"][..],
+        ),
+        ("warden_revocation_live", QueryKind::Rows, &["now"][..]),
+    ];
+    match queries
+        .into_iter()
+        .try_for_each(|(name, kind, params)| check_query(db, name, kind, params))
+    {
+        Ok(()) => Some(db.clone()),
+        Err(e) => {
+            tracing::warn!(
+                problem = %e.problems().join("; "),
+                "revocations are kept in the store only, and are lost with it: add warden::schema's queries and apply its schema"
+            );
+            None
+        }
     }
 }
 
@@ -247,7 +275,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
-    database: Option<crate::sql::Database>,
+    database: Option<Database>,
     settings: &Settings,
 ) -> Result<Router, BuildError> {
     let mut router: Router<S> = Router::new();

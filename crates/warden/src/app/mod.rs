@@ -104,7 +104,11 @@ impl App {
     /// second. Also forgets what is cached about the user.
     pub async fn revoke_user(&self, login: &str) -> crate::Result<()> {
         self.auth.forget(login);
-        self.auth.services.revocations.revoke_user(login).await
+        self.auth
+            .services
+            .revocations
+            .revoke_user(login, None)
+            .await
     }
 }
 

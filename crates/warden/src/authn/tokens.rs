@@ -63,15 +63,11 @@ impl Authenticator {
             .tokens
             .verify(token)
             .map_err(|e| Error::unauthorized(e.message()))?;
-        // A compact token says when it expires; it was issued one lifetime before.
-        let issued_at = verified
-            .expires
-            .saturating_sub(self.services.tokens.lifetime.as_secs());
         self.services
             .revocations
             .check(&Issued {
                 login: verified.login,
-                issued_at,
+                issued_at: verified.issued_at,
                 family: None,
                 live: None,
             })

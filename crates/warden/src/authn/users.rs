@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::authn::Authenticator;
 use crate::error::Result;
+use crate::sql::Tx;
 
 /// A handle on the cached directory, as a handler extractor.
 ///
@@ -20,11 +21,12 @@ use crate::error::Result;
 /// }
 /// ```
 #[derive(Clone)]
-pub struct Users(Arc<Authenticator>);
+pub struct Users(Arc<Authenticator>, Option<Tx>);
 
 impl Users {
-    pub(crate) fn new(auth: Arc<Authenticator>) -> Self {
-        Self(auth)
+    /// The handle of a request, which writes revocations through the request's `tx`.
+    pub(crate) fn new(auth: Arc<Authenticator>, tx: Option<Tx>) -> Self {
+        Self(auth, tx)
     }
 
     /// Drops what is cached about `login`.
@@ -36,6 +38,10 @@ impl Users {
     /// a removal): every process refuses them within a second. Also forgets what is cached.
     pub async fn revoke_tokens(&self, login: &str) -> Result<()> {
         self.0.forget(login);
-        self.0.services.revocations.revoke_user(login).await
+        self.0
+            .services
+            .revocations
+            .revoke_user(login, self.1.as_ref())
+            .await
     }
 }

@@ -14,6 +14,7 @@ use super::RouteContext;
 use crate::authn::{CurrentUser, Tokens, Users};
 use crate::error::{Error, Result};
 use crate::params::{DEFAULT_BODY_LIMIT, Params, RequestParams, read_body};
+use crate::sql::Tx;
 use crate::users::Passwords;
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
@@ -46,7 +47,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Users {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        Ok(Users::new(Arc::clone(RouteContext::of(parts)?.auth())))
+        Ok(Users::new(
+            Arc::clone(RouteContext::of(parts)?.auth()),
+            parts.extensions.get::<Tx>().cloned(),
+        ))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Warden's own tables (API keys today; audit, roles, blocklists and revocations to come), as
+//! Warden's own tables (API keys and per-user revocations; audit, roles and blocklists to come), as
 //! numbered steps applied by warden-sql's migrations engine and recorded in `warden_schema`
 //! with their checksums: idempotent, refusing an edited step or a database newer than this
 //! code, on SQLite, PostgreSQL and MySQL/MariaDB alike.
@@ -9,10 +9,10 @@
 //! use warden::sql::{Database, Queries};
 //!
 //! let mut queries = Queries::new();
-//! queries.add_str("warden", warden::schema::QUERIES)?;
+//! warden::schema::add_queries(&mut queries)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1]);
+//! assert_eq!(applied.versions(), [1, 3]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
@@ -21,17 +21,37 @@
 use warden_sql::migrations::{Applied, Migrations};
 
 use crate::build_error::BuildError;
-use crate::sql::Database;
+use crate::sql::{Backend, Database, Queries};
 
 /// The table that records which of warden's steps a database has.
 pub const TABLE: &str = "warden_schema";
 
-/// Warden's named queries on its own tables, to add to the application's queries.
+/// Warden's named queries on its own tables, to add to the application's queries with
+/// [`add_queries`] (which also adds their MySQL/MariaDB variants).
 pub const QUERIES: &str = include_str!("sql/queries.sql");
+
+/// The MySQL/MariaDB variants of some of [`QUERIES`].
+pub const QUERIES_MYSQL: &str = include_str!("sql/queries.mysql.sql");
+
+/// Adds warden's queries, and their per-backend variants, to the application's.
+///
+/// # Errors
+/// A name that the application's queries already use.
+pub fn add_queries(queries: &mut Queries) -> Result<(), BuildError> {
+    queries.add_str("warden/queries.sql", QUERIES)?;
+    queries.add_variant_str(
+        Some(Backend::MySql),
+        "warden/queries.mysql.sql",
+        QUERIES_MYSQL,
+    )?;
+    Ok(())
+}
 
 /// Warden's schema steps, in order.
 pub fn migrations() -> Result<Migrations, BuildError> {
-    Ok(Migrations::new(TABLE).step(1, "api_keys", include_str!("sql/0001_api_keys.sql"))?)
+    Ok(Migrations::new(TABLE)
+        .step(1, "api_keys", include_str!("sql/0001_api_keys.sql"))?
+        .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?)
 }
 
 /// Brings a database up to warden's schema: applies the steps it lacks and says which.

@@ -1,8 +1,16 @@
 //! Compact signed tokens: `realm:login:expiry:signature`, as FlaskSimpleAuth makes them, with
 //! the full HMAC-SHA256 tag.
 //!
-//! The expiry is `YYYYMMDDHHMMSS` in UTC; the signature is the lowercase hex HMAC-SHA256, keyed
-//! by the application secret, of `realm:login:expiry`. Logins containing `:` cannot get one.
+//! The expiry is `YYYYMMDDHHMMSS` in UTC; the signature is the lowercase hex HMAC-SHA256 of
+//! `realm:login:expiry`. Logins containing `:` cannot get one.
+//!
+//! The format has no issue time, yet revocation ("every token issued before the kick") needs
+//! one. So the signing key is derived from the secret *and the token lifetime*
+//! (`HMAC-SHA256(secret, "warden/compact/v1:" + lifetime in seconds)`): a token that verifies
+//! was minted under today's lifetime, and was issued exactly one lifetime before its expiry.
+//! Changing `token_lifetime` therefore ends the compact tokens minted under the old one, as
+//! rotating the secret does; and a token whose expiry is further away than one lifetime (plus
+//! a minute of clock skew between instances) was not minted here, and is refused.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -18,6 +26,9 @@ use crate::encoding::{hex, unhex};
 use crate::error::{Error, Result};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// How far ahead of this instance's clock another instance's may be.
+const CLOCK_SKEW: u64 = 60;
 
 /// Longest token accepted; anything longer is refused before any work.
 const MAX_TOKEN_LEN: usize = 1024;
@@ -54,8 +65,8 @@ pub(crate) struct CompactTokens {
 /// A valid compact token's contents.
 pub(crate) struct Verified<'t> {
     pub(crate) login: &'t str,
-    /// Unix seconds.
-    pub(crate) expires: u64,
+    /// When it was minted, in unix seconds: one lifetime before its expiry.
+    pub(crate) issued_at: u64,
 }
 
 impl CompactTokens {
@@ -67,11 +78,15 @@ impl CompactTokens {
         lifetime: Duration,
         clock: SharedClock,
     ) -> Result<Self> {
+        let context = format!("warden/compact/v1:{}", lifetime.as_secs());
         let macs = std::iter::once(secret)
             .chain(previous.iter().copied())
-            .map(|key| {
-                HmacSha256::new_from_slice(key)
-                    .map_err(|e| Error::internal(format!("invalid token secret: {e}")))
+            .map(|secret| {
+                let mut derive = HmacSha256::new_from_slice(secret)
+                    .map_err(|e| Error::internal(format!("invalid token secret: {e}")))?;
+                derive.update(context.as_bytes());
+                HmacSha256::new_from_slice(&derive.finalize().into_bytes())
+                    .map_err(|e| Error::internal(format!("invalid token key: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
@@ -135,7 +150,14 @@ impl CompactTokens {
         if expires <= now {
             return Err(TokenError::Expired);
         }
-        Ok(Verified { login, expires })
+        let lifetime = self.lifetime.as_secs();
+        if expires > now.saturating_add(lifetime).saturating_add(CLOCK_SKEW) {
+            return Err(TokenError::Invalid);
+        }
+        Ok(Verified {
+            login,
+            issued_at: expires.saturating_sub(lifetime),
+        })
     }
 
     fn sign(&self, data: &str) -> String {
@@ -221,10 +243,7 @@ mod tests {
         assert!(token.starts_with("stuff:moe:20240802183624:"), "{token}");
         assert_eq!(token.rsplit(':').next().unwrap().len(), 64);
         let verified = tokens.verify(&token).ok().unwrap();
-        assert_eq!(
-            (verified.login, verified.expires),
-            ("moe", 1_722_620_184 + 3600)
-        );
+        assert_eq!((verified.login, verified.issued_at), ("moe", 1_722_620_184));
         clock.advance(Duration::from_secs(3599));
         assert!(tokens.verify(&token).is_ok());
         clock.advance(Duration::from_secs(1));
@@ -286,6 +305,29 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_minted_under_another_lifetime_or_expiring_too_late_is_invalid() {
+        let clock = ManualClock::starting_now();
+        let week = CompactTokens::new(
+            "stuff".into(),
+            b"0123456789abcdef0123456789abcdef",
+            &[],
+            Duration::from_secs(7 * 86_400),
+            Arc::new(clock.clone()),
+        )
+        .unwrap();
+        let (token, _) = week.mint("moe").unwrap();
+        assert!(week.verify(&token).is_ok());
+        // The same secret, today's lifetime of an hour: the week-long token is not ours.
+        let hour = tokens(&clock);
+        assert_eq!(hour.verify(&token).err(), Some(TokenError::Invalid));
+        // Signed with the hour's key but expiring in 9999: not minted by a server of this
+        // lifetime either.
+        let far = "stuff:moe:99991231235959";
+        let forged = format!("{far}:{}", hour.sign(far));
+        assert_eq!(hour.verify(&forged).err(), Some(TokenError::Invalid));
     }
 
     #[test]

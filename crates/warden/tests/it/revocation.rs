@@ -190,3 +190,28 @@ async fn tokens_of_users_the_directory_does_not_know_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_compact_token_dies_with_the_lifetime_it_was_minted_under() {
+    let week = Settings {
+        auth: AuthSettings {
+            token_lifetime: Duration::from_secs(7 * 86_400),
+            ..AuthSettings::default()
+        },
+        ..settings()
+    };
+    let token = fixture(week)
+        .app
+        .tokens()
+        .mint_for("hobbes")
+        .unwrap()
+        .into_string();
+    // Restarted with an hour: the week-long token has no issue time it can trust, so it is
+    // refused rather than escape a kick.
+    let f = fixture(settings());
+    let refused = f.bearer("/whoami", &token).await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (401, "invalid token".into())
+    );
+}

@@ -9,7 +9,7 @@ use crate::common::service_url;
 
 async fn connect(url: &str) -> Database {
     let mut queries = Queries::new();
-    queries.add_str("warden", schema::QUERIES).unwrap();
+    schema::add_queries(&mut queries).unwrap();
     Database::connect(url, queries).await.unwrap()
 }
 
@@ -44,7 +44,7 @@ async fn schema_and_keys(db: Database) {
 async fn warden_tables_are_created_once_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = connect(&format!("sqlite://{}", dir.path().join("w.db").display())).await;
-    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1]);
+    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 3]);
     schema_and_keys(db).await;
 }
 
@@ -68,5 +68,5 @@ async fn a_store_without_warden_queries_says_how_to_add_them() {
         .await
         .unwrap();
     let e = SqlApiKeys::new(db).unwrap_err().to_string();
-    assert!(e.contains("add warden::schema::QUERIES"), "{e}");
+    assert!(e.contains("warden::schema::add_queries"), "{e}");
 }

@@ -63,10 +63,14 @@ pub(crate) fn unique(prefix: &str) -> String {
     )
 }
 
-/// A compact token signed with the suite's secret, for any realm, login and expiry.
+/// A compact token signed with the suite's secret, for any realm, login and expiry. The key is
+/// derived from the secret and the server's token lifetime (the default hour), as warden does.
 pub(crate) fn forge(realm: &str, login: &str, expiry: &str) -> String {
     let data = format!("{realm}:{login}:{expiry}");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret().as_bytes()).unwrap();
+    let mut derive = Hmac::<Sha256>::new_from_slice(secret().as_bytes()).unwrap();
+    derive.update(b"warden/compact/v1:3600");
+    let key = derive.finalize().into_bytes();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
     mac.update(data.as_bytes());
     let tag: String = mac
         .finalize()

@@ -77,3 +77,54 @@ async fn a_password_change_revokes_the_users_tokens() {
         .await;
     CLIENT.get("/whoami").bearer(token).expect(401).await;
 }
+
+/// The back-end on the database at `url` with a store of its own: in memory, or a fresh
+/// namespace of the test Redis (what an emptied Redis looks like).
+async fn process(url: &str, store: &str) -> warden_test::Client {
+    let db = stuff::connect(url).await.unwrap();
+    let store = warden::store::connect(
+        std::env::var("WARDEN_TEST_REDIS_URL").ok().as_deref(),
+        store,
+    )
+    .await
+    .unwrap();
+    let settings = warden::Settings {
+        name: "stuff".to_owned(),
+        secret: Some(warden::Secret::new(crate::common::secret())),
+        ..warden::Settings::default()
+    };
+    let client = warden_test::Client::in_process(stuff::app(settings, db, store).unwrap().router());
+    client.user("calvin", "hobbes");
+    client
+}
+
+#[tokio::test]
+async fn a_kick_outlives_the_store_that_answered_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("stuff.db").display());
+    let first = process(&url, &crate::common::unique("stuff-first")).await;
+    let login = crate::common::unique("kicked");
+    let password = format!("{login}-password");
+    let uid = first
+        .post("/register")
+        .form(&[("login", login.as_str()), ("pword", password.as_str())])
+        .expect(201)
+        .await
+        .json_value()["uid"]
+        .as_i64()
+        .unwrap();
+    first.user(&login, &password);
+    let token = first.token(&login).await;
+    first.get("/whoami").bearer(token.clone()).expect(200).await;
+    first
+        .delete(&format!("/users/{uid}/tokens"))
+        .user("calvin")
+        .expect(204)
+        .await;
+    first.get("/whoami").bearer(token.clone()).expect(401).await;
+
+    // The next process, or the same one after its store came back empty: still refused.
+    let second = process(&url, &crate::common::unique("stuff-second")).await;
+    let refused = second.get("/whoami").bearer(token).expect(401).await;
+    assert_eq!(refused.json_value(), json!({"error": "revoked token"}));
+}

@@ -68,3 +68,13 @@ async fn a_well_signed_token_of_a_user_who_does_not_exist_is_refused() {
     let refused = CLIENT.get("/whoami").bearer(token).expect(401).await;
     assert_eq!(refused.json_value(), json!({"error": "invalid token"}));
 }
+
+#[tokio::test]
+async fn a_token_expiring_further_away_than_a_lifetime_was_not_minted_here() {
+    let token = forge("stuff", "hobbes", "99991231235959");
+    let refused = CLIENT.get("/whoami").bearer(token).expect(401).await;
+    assert_eq!(refused.json_value(), json!({"error": "invalid token"}));
+    // Within the lifetime (and a minute of clock skew), a token is good.
+    let token = forge("stuff", "hobbes", &expiry_in(3600 + 30));
+    CLIENT.get("/whoami").bearer(token).expect(200).await;
+}

@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 
 /// An [`ApiKeyStore`] in warden's own `warden_api_key` table, created by
 /// [`schema::apply`](crate::schema::apply), through warden's `warden_key_*` queries
-/// ([`schema::QUERIES`](crate::schema::QUERIES), added to the application's queries). Both
+/// (added to the application's by [`schema::add_queries`](crate::schema::add_queries)). Both
 /// are checked when it is built.
 #[derive(Clone, Debug)]
 pub struct SqlApiKeys {
@@ -37,7 +37,7 @@ impl SqlApiKeys {
         for (name, kind, params) in QUERIES {
             check_query(&db, name, kind, params).map_err(|e| {
                 BuildError::from(format!(
-                    "{}; add warden::schema::QUERIES to the queries",
+                    "{}; add warden's queries (warden::schema::add_queries)",
                     e.problems().join("; ")
                 ))
             })?;

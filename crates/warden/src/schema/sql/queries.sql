@@ -18,3 +18,11 @@ UPDATE warden_api_key SET revoked = TRUE WHERE id = :id AND login = :login AND N
 
 -- name: warden_key_touch!
 UPDATE warden_api_key SET last_used = CURRENT_TIMESTAMP WHERE id = :id;
+
+-- name: warden_revocation_set!
+-- A user's tokens issued before valid_after are revoked, until expires.
+INSERT INTO warden_revocation(login, valid_after, expires) VALUES (:login, :valid_after, :expires)
+ON CONFLICT (login) DO UPDATE SET valid_after = excluded.valid_after, expires = excluded.expires;
+
+-- name: warden_revocation_live
+SELECT login, valid_after, expires FROM warden_revocation WHERE expires > :now;
