@@ -4,6 +4,19 @@ use serde_json::json;
 
 use crate::common::{CLIENT, new_user};
 
+/// A new key of `login`'s: its id and its text.
+async fn new_key(login: &str, name: &str) -> (String, String) {
+    let created = CLIENT
+        .post("/keys")
+        .json(&json!({ "name": name }))
+        .user(login)
+        .expect(201)
+        .await
+        .json_value();
+    let text = |field: &str| created[field].as_str().unwrap().to_owned();
+    (text("id"), text("key"))
+}
+
 async fn exchange(login: &str, key: &str) -> warden_test::TestResponse {
     CLIENT
         .post("/keys/token")
@@ -80,15 +93,8 @@ async fn wrong_keys_and_wrong_users_answer_alike() {
 #[tokio::test]
 async fn a_revoked_key_is_exchanged_no_more() {
     let (login, _) = new_user("keys").await;
-    let created = CLIENT
-        .post("/keys")
-        .json(&json!({"name": "old"}))
-        .user(&login)
-        .expect(201)
-        .await
-        .json_value();
-    let id = created["id"].as_str().unwrap();
-    let key = created["key"].as_str().unwrap();
+    let (id, key) = new_key(&login, "old").await;
+    let (id, key) = (id.as_str(), key.as_str());
     // Another user cannot revoke it.
     CLIENT
         .delete(&format!("/keys/{id}"))
@@ -125,18 +131,8 @@ async fn a_revoked_key_is_exchanged_no_more() {
 #[tokio::test]
 async fn revoking_a_key_revokes_the_tokens_it_bought() {
     let (login, _) = new_user("keys").await;
-    let created = CLIENT
-        .post("/keys")
-        .json(&json!({"name": "short-lived"}))
-        .user(&login)
-        .expect(201)
-        .await
-        .json_value();
-    let (id, key) = (
-        created["id"].as_str().unwrap(),
-        created["key"].as_str().unwrap(),
-    );
-    let bought = exchange(&login, key).await;
+    let (id, key) = new_key(&login, "short-lived").await;
+    let bought = exchange(&login, &key).await;
     assert_eq!(bought.status(), 200);
     let token = bought.json_value()["access_token"]
         .as_str()
