@@ -14,6 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::secret::check_secrets;
 use super::{App, AppBuilder, Problems};
+use crate::authn::api_keys::Sealer;
 use crate::authn::{Authenticator, Services};
 use crate::authz::{Checkers, Rule};
 use crate::build_error::BuildError;
@@ -127,6 +128,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 .map_err(|e| problems.fail(format!("JWT settings: {e}")))?,
             revocations: Revocations::new(store, Arc::clone(clock), horizon),
             api_keys: self.api_keys.clone(),
+            // Its own key, derived from the secret: never the compact tokens' or the JWT key.
+            sealer: Sealer::new(secret, &previous),
         };
         let authenticator = Authenticator::new(realm, auth, services, Arc::clone(clock))
             .map_err(|e| problems.fail_with(&e))?;

@@ -36,7 +36,7 @@ use crate::tokens::Revocations;
 use crate::tokens::jwt::Jwt;
 use crate::users::CachedDirectory;
 use crate::users::Passwords;
-use api_keys::{ApiKey, ApiKeyStore};
+use api_keys::{ApiKey, ApiKeyStore, Sealer};
 
 pub mod api_keys;
 mod cookies;
@@ -84,6 +84,8 @@ pub(crate) struct Services {
     pub(crate) jwt: Jwt,
     pub(crate) revocations: Revocations,
     pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
+    /// Seals API keys' signing keys under the secret, unseals them under it or a former one.
+    pub(crate) sealer: Sealer,
 }
 
 /// The application-wide authentication service.

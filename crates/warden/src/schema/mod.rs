@@ -12,7 +12,7 @@
 //! queries.add_str("warden", warden::schema::QUERIES)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1]);
+//! assert_eq!(applied.versions(), [1, 2]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
@@ -31,7 +31,13 @@ pub const QUERIES: &str = include_str!("sql/queries.sql");
 
 /// Warden's schema steps, in order.
 pub fn migrations() -> Result<Migrations, BuildError> {
-    Ok(Migrations::new(TABLE).step(1, "api_keys", include_str!("sql/0001_api_keys.sql"))?)
+    Ok(Migrations::new(TABLE)
+        .step(1, "api_keys", include_str!("sql/0001_api_keys.sql"))?
+        .step(
+            2,
+            "api_key_signing",
+            include_str!("sql/0002_api_key_signing.sql"),
+        )?)
 }
 
 /// Brings a database up to warden's schema: applies the steps it lacks and says which.
