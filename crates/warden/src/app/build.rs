@@ -14,6 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::secret::check_secrets;
 use super::{App, AppBuilder, Problems};
+use crate::authn::api_keys::Sealer;
 use crate::authn::{Authenticator, Services};
 use crate::authz::{Checkers, Rule};
 use crate::build_error::BuildError;
@@ -128,6 +129,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             revocations: Revocations::new(store, Arc::clone(clock), horizon)
                 .durable(durable_revocations(self.database.as_ref())),
             api_keys: self.api_keys.clone(),
+            // Its own key, derived from the secret: never the compact tokens' or the JWT key.
+            sealer: Sealer::new(secret, &previous),
         };
         let authenticator = Authenticator::new(realm, auth, services, Arc::clone(clock))
             .map_err(|e| problems.fail_with(&e))?;

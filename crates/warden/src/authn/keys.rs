@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use hmac::{Hmac, KeyInit, Mac};
 use http::request::Parts;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Authenticator, BodyBytes, SIGNATURE};
 use crate::authn::CurrentUser;
-use crate::authn::api_keys::{self, ApiKey};
+use crate::authn::api_keys::{self, ApiKey, sign};
 use crate::clock::unix;
 use crate::encoding::{hex, unhex};
 use crate::error::{Error, Result};
@@ -21,6 +20,13 @@ const TIMESTAMP: &str = "x-warden-timestamp";
 
 fn refused() -> Error {
     Error::unauthorized("invalid credentials")
+}
+
+/// A key stored before signing keys were sealed: it still works whole, but cannot sign.
+fn cannot_sign() -> Error {
+    Error::unauthorized(
+        "this API key predates sealed signing keys and cannot sign requests: make a new key",
+    )
 }
 
 /// What a signed request's signature covers:
@@ -111,12 +117,17 @@ impl Authenticator {
             timestamp,
             body,
         );
-        let mut signing_key = [0u8; 32];
-        unhex(&key.hash, &mut signing_key).ok_or_else(refused)?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key).map_err(|_| refused())?;
-        mac.update(data.as_bytes());
-        let expected = hex(&mac.finalize().into_bytes());
-        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+        // The signing key is not the stored hash (whoever reads the database has that): it is
+        // kept sealed under the server's secret, and keys stored before that cannot sign.
+        let sealed = key.sealed_signing_key.as_deref().ok_or_else(cannot_sign)?;
+        let mut given = [0u8; 32];
+        unhex(signature, &mut given).ok_or_else(refused)?;
+        let signed = self
+            .services
+            .sealer
+            .unseal(id, sealed)
+            .any(|signing_key| bool::from(sign(&signing_key, &data).ct_eq(&given)));
+        if !signed {
             return Err(refused());
         }
         if !self

@@ -1,12 +1,14 @@
 //! Authentication: finding a request's credentials for the schemes its route accepts and
 //! verifying them.
 //!
-//! An unknown user and a wrong password get the same answer after the same work (the unknown
-//! user is verified against a dummy hash). A verified password is remembered under a keyed tag
-//! (for an hour, or the cache TTL if longer), so that repeated Basic requests do not pay the
-//! hash; the entry only counts while the directory, cached for the cache TTL, still gives the
-//! same stored hash, so a changed password or a removed user is noticed within the cache TTL.
-//! Concurrent requests with the same credentials share one verification.
+//! An unknown user and a wrong password get the same answer after at least the same work: the
+//! unknown user is verified against a dummy hash, and a wrong password against an outdated
+//! hash, which may be far cheaper (imported bcrypt with 2^4 rounds), pays the dummy too. A
+//! verified password is remembered under a keyed tag (for an hour, or the cache TTL if
+//! longer), so that repeated Basic requests do not pay the hash; the entry only counts while
+//! the directory, cached for the cache TTL, still gives the same stored hash, so a changed
+//! password or a removed user is noticed within the cache TTL. Concurrent requests with the
+//! same credentials share one verification.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -34,7 +36,7 @@ use crate::tokens::Revocations;
 use crate::tokens::jwt::Jwt;
 use crate::users::CachedDirectory;
 use crate::users::Passwords;
-use api_keys::{ApiKey, ApiKeyStore};
+use api_keys::{ApiKey, ApiKeyStore, Sealer};
 
 pub mod api_keys;
 mod cookies;
@@ -82,6 +84,8 @@ pub(crate) struct Services {
     pub(crate) jwt: Jwt,
     pub(crate) revocations: Revocations,
     pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
+    /// Seals API keys' signing keys under the secret, unseals them under it or a former one.
+    pub(crate) sealer: Sealer,
 }
 
 /// The application-wide authentication service.

@@ -13,7 +13,9 @@ use crate::error::Result;
 use crate::users::UserRecord;
 
 impl Authenticator {
-    /// Checks a login and password; the same 401 for an unknown user and a wrong password.
+    /// Checks a login and password; the same 401 for an unknown user and a wrong password,
+    /// after at least the same work: an unknown user is verified against the dummy hash, and
+    /// a wrong password against an outdated (possibly cheaper) hash pays the dummy too.
     pub(crate) async fn verify_password(
         &self,
         login: &str,
@@ -40,6 +42,11 @@ impl Authenticator {
             }
         }
         if !self.verify_once(password, &hash, tag).await? {
+            // A hash cheaper than today's (bcrypt with 2^4 rounds answers in 2 ms) would tell
+            // a known user from an unknown one, who pays the dummy verification: pay it too.
+            if self.services.passwords.needs_rehash(&hash) {
+                self.services.passwords.verify_dummy(password).await?;
+            }
             return Err(invalid_credentials());
         }
         self.verified.insert(

@@ -90,10 +90,10 @@ async fn create(
     if name.is_empty() || name.chars().count() > 64 {
         return Err(Error::bad_request("a key name has 1 to 64 characters"));
     }
-    let new = generate()?;
-    keys.store()?
-        .create(&ApiKey::new(new.id.clone(), user.login(), name, new.hash))
-        .await?;
+    let new = generate(&keys.0.auth().services.sealer)?;
+    let record = ApiKey::new(new.id.clone(), user.login(), name, new.hash)
+        .with_sealed_signing_key(new.sealed_signing_key);
+    keys.store()?.create(&record).await?;
     Ok((
         StatusCode::CREATED,
         [(http::header::CACHE_CONTROL, "no-store")],

@@ -12,7 +12,7 @@
 //! warden::schema::add_queries(&mut queries)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1, 3]);
+//! assert_eq!(applied.versions(), [1, 2, 3]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
@@ -51,6 +51,11 @@ pub fn add_queries(queries: &mut Queries) -> Result<(), BuildError> {
 pub fn migrations() -> Result<Migrations, BuildError> {
     Ok(Migrations::new(TABLE)
         .step(1, "api_keys", include_str!("sql/0001_api_keys.sql"))?
+        .step(
+            2,
+            "api_key_signing",
+            include_str!("sql/0002_api_key_signing.sql"),
+        )?
         .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?)
 }
 

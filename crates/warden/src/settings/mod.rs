@@ -294,8 +294,9 @@ pub struct AuthSettings {
     pub cache_ttl: Duration,
     /// How many users the caches hold at most. Default 10,000.
     pub cache_capacity: u64,
-    /// Former secrets: compact tokens they signed still verify until they are removed from
-    /// this list; new tokens use `secret`.
+    /// Former secrets: compact tokens they signed still verify, and API keys' signing keys
+    /// sealed under them still unseal (their keys sign requests), until they are removed from
+    /// this list; new tokens and new keys use `secret`.
     pub previous_secrets: Vec<Secret>,
     /// What [`Tokens::mint`](crate::Tokens::mint) makes: `compact` (the default) or `jwt`.
     pub token_format: TokenFormat,

@@ -254,8 +254,9 @@ impl Passwords {
         self.0.hasher.needs_rehash(hash)
     }
 
-    /// Verifies against a hash of an unguessable password, so that an unknown user costs the
-    /// same work as a wrong password.
+    /// Verifies against a hash of an unguessable password, made with the current hasher, so
+    /// that an unknown user costs the same work as a wrong password (and a wrong password
+    /// against a cheaper, outdated hash costs at least as much as an unknown user).
     pub(crate) async fn verify_dummy(&self, password: &str) -> Result<()> {
         let dummy = self
             .0

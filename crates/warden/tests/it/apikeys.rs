@@ -1,14 +1,17 @@
 //! API keys: creation, exchange for tokens, one live token, direct use, signed requests.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use serde_json::json;
-use warden::api_keys::sign_request;
-use warden::{ApiKeySettings, AuthSettings, Settings};
+use warden::api_keys::{ApiKey, ApiKeyStore, MemoryApiKeys, sign_request};
+use warden::clock::ManualClock;
+use warden::store::{MemoryStore, Store};
+use warden::{ApiKeySettings, AuthSettings, Secret, Settings};
 
-use crate::common::{Reply, request, settings};
-use crate::fixture::{Fixture, default_fixture, fixture};
+use crate::common::{Reply, SECRET, request, settings};
+use crate::fixture::{Fixture, default_fixture, fixture, fixture_with_keys};
 
 async fn new_key(f: &Fixture, login: &str) -> (String, String) {
     let reply = f
@@ -208,4 +211,149 @@ async fn signed_requests_are_checked_within_a_window_and_used_once() {
         .send(signed(path, &key, "nope", &now(&f), body), Body::from(body))
         .await;
     assert_eq!(unknown_key.status, 401);
+}
+
+fn signing_settings(secret: &str, previous: Vec<Secret>) -> Settings {
+    Settings {
+        secret: Some(Secret::new(secret)),
+        auth: AuthSettings {
+            previous_secrets: previous,
+            api_keys: ApiKeySettings {
+                signed_requests: true,
+                ..ApiKeySettings::default()
+            },
+            ..AuthSettings::default()
+        },
+        ..settings()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A request to `POST /keys` signed as an attacker would, with `signing_key` as HMAC key.
+fn forged(signing_key: &[u8], id: &str, timestamp: &str, body: &str) -> http::request::Builder {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Digest, Sha256};
+    let canonical = format!(
+        "POST\n/keys\n\n{timestamp}\n{}",
+        hex(&Sha256::digest(body.as_bytes()))
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).unwrap();
+    mac.update(canonical.as_bytes());
+    request("POST", "/keys")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-warden-key", id)
+        .header("x-warden-timestamp", timestamp)
+        .header("x-warden-signature", hex(&mac.finalize().into_bytes()))
+}
+
+/// Every value the key store holds for a key, as text and, where it is hex, as bytes: what
+/// someone who reads the database has.
+fn stored_values(key: &ApiKey) -> Vec<Vec<u8>> {
+    let unhex = |text: &str| {
+        (text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>()
+        })
+    };
+    let sealed = key
+        .sealed_signing_key
+        .as_deref()
+        .expect("a sealed signing key");
+    let texts = [
+        key.id.as_str(),
+        key.login.as_str(),
+        key.name.as_str(),
+        key.hash.as_str(),
+        sealed,
+    ];
+    texts
+        .iter()
+        .flat_map(|text| [Some(text.as_bytes().to_vec()), unhex(text)])
+        .flatten()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_signature_keyed_with_what_the_database_holds_is_refused() {
+    let f = with_header();
+    let (id, key) = new_key(&f, "calvin").await;
+    let stored = f.keys.find(&id).await.unwrap().unwrap();
+    let body = "name=forged";
+    let ts = now(&f);
+    for value in stored_values(&stored) {
+        let reply = f
+            .send(forged(&value, &id, &ts, body), Body::from(body))
+            .await;
+        assert_eq!(reply.status, 401, "signed with {value:?}: {:?}", reply.body);
+    }
+    let real = f
+        .send(signed("/keys", &key, &id, &ts, body), Body::from(body))
+        .await;
+    assert_eq!(real.status, 201, "{:?}", real.body);
+}
+
+#[tokio::test]
+async fn a_key_made_before_signing_keys_were_sealed_cannot_sign_but_still_buys_tokens() {
+    let f = with_header();
+    let (id, secret) = ("0ldK3yMadeBefore", "an-old-secret-of-enough-length-to-pass");
+    let key = format!("wk_{id}.{secret}");
+    let hash = {
+        use sha2::{Digest, Sha256};
+        hex(&Sha256::digest(secret.as_bytes()))
+    };
+    f.keys
+        .create(&ApiKey::new(id, "hobbes", "old", hash))
+        .await
+        .unwrap();
+    let body = "name=signed";
+    let refused = f
+        .send(signed("/keys", &key, id, &now(&f), body), Body::from(body))
+        .await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (
+            401,
+            "this API key predates sealed signing keys and cannot sign requests: make a new key"
+                .into()
+        )
+    );
+    token(&exchange(&f, "hobbes", &key).await);
+}
+
+#[tokio::test]
+async fn keys_sign_under_a_previous_secret_until_it_is_retired() {
+    let clock = ManualClock::starting_now();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_clock(clock.clone()));
+    let keys = MemoryApiKeys::new();
+    let process = |settings: Settings| {
+        fixture_with_keys(settings, Arc::clone(&store), clock.clone(), keys.clone())
+    };
+    let old = process(signing_settings(SECRET, Vec::new()));
+    let (id, key) = new_key(&old, "susie").await;
+    let new_secret = "the new secret, also long enough for tokens";
+    let rotated = process(signing_settings(new_secret, vec![Secret::new(SECRET)]));
+    let body = "name=rotated";
+    let ok = rotated
+        .send(
+            signed("/keys", &key, &id, &now(&rotated), body),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{:?}", ok.body);
+    let retired = process(signing_settings(new_secret, Vec::new()));
+    let body = "name=retired";
+    let refused = retired
+        .send(
+            signed("/keys", &key, &id, &now(&retired), body),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(refused.status, 401, "{:?}", refused.body);
+    // The key itself is unchanged: it still buys tokens.
+    token(&exchange(&retired, "susie", &key).await);
 }

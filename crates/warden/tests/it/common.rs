@@ -1,7 +1,7 @@
 //! Shared fixtures: a fast counting hasher, the seed's users, settings, raw requests.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -13,15 +13,22 @@ use warden::users::PasswordHasher;
 use warden::{MemoryDirectory, Secret, Settings, UserRecord};
 
 /// A hasher that stores `plain$PASSWORD` and counts verifications: fast, and it shows whether
-/// a request paid for a password check.
+/// a request paid for a password check, and against which hash. It also verifies
+/// `weak$PASSWORD`, which stands for an imported low-cost hash: it needs a rehash.
 #[derive(Clone, Default)]
 pub(crate) struct CountingHasher {
     pub(crate) verifications: Arc<AtomicUsize>,
+    verified: Arc<Mutex<Vec<String>>>,
 }
 
 impl CountingHasher {
     pub(crate) fn count(&self) -> usize {
         self.verifications.load(Ordering::SeqCst)
+    }
+
+    /// The hashes verified so far, in order.
+    pub(crate) fn verified(&self) -> Vec<String> {
+        self.verified.lock().unwrap().clone()
     }
 }
 
@@ -32,11 +39,14 @@ impl PasswordHasher for CountingHasher {
 
     fn verify(&self, password: &str, hash: &str) -> bool {
         self.verifications.fetch_add(1, Ordering::SeqCst);
-        hash.strip_prefix("plain$") == Some(password)
+        self.verified.lock().unwrap().push(hash.to_owned());
+        hash.strip_prefix("plain$")
+            .or_else(|| hash.strip_prefix("weak$"))
+            == Some(password)
     }
 
-    fn needs_rehash(&self, _hash: &str) -> bool {
-        false
+    fn needs_rehash(&self, hash: &str) -> bool {
+        hash.starts_with("weak$")
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) struct Fixture {
     pub(crate) router: Router,
     pub(crate) clock: ManualClock,
     pub(crate) app: App,
+    /// The API key store, as the database would hold it.
+    pub(crate) keys: MemoryApiKeys,
 }
 
 async fn whoami(user: CurrentUser) -> String {
@@ -39,13 +41,23 @@ pub(crate) fn fixture_with(
     store: Arc<dyn Store>,
     clock: ManualClock,
 ) -> Fixture {
+    fixture_with_keys(settings, store, clock, MemoryApiKeys::new())
+}
+
+/// A fixture whose API keys live in `keys`, which other fixtures (processes) may share.
+pub(crate) fn fixture_with_keys(
+    settings: Settings,
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    keys: MemoryApiKeys,
+) -> Fixture {
     let app = App::builder(settings)
         .directory(users())
         .hasher(CountingHasher::default())
         .clock(clock.clone())
         .store(store)
         .sessions()
-        .api_keys(MemoryApiKeys::new())
+        .api_keys(keys.clone())
         .scoped_tokens()
         .routes(
             Routes::new()
@@ -68,6 +80,7 @@ pub(crate) fn fixture_with(
         router: app.router(),
         clock,
         app,
+        keys,
     }
 }
 

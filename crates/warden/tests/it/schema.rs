@@ -13,10 +13,42 @@ async fn connect(url: &str) -> Database {
     Database::connect(url, queries).await.unwrap()
 }
 
-/// Applies warden's schema (a second time changes nothing) and keeps, finds, lists and
-/// revokes a key in it.
+/// A fresh database of the test's own beside the one `url` names, with its URL: warden's
+/// schema is applied there rather than on the shared test database, where other branches may
+/// test another version of it (and a database newer than the code is refused).
+async fn scratch_database(url: &str) -> (Database, String, String) {
+    let admin = Database::connect(url, Queries::new()).await.unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("warden_it_{}_{nanos}", std::process::id());
+    admin
+        .run_script(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (server, rest) = url.rsplit_once('/').unwrap();
+    let options = rest.find('?').map_or("", |i| &rest[i..]);
+    (admin, format!("{server}/{name}{options}"), name)
+}
+
+/// Warden's schema and keys on a scratch database of the server at `url`, dropped after.
+async fn on_scratch_database(url: &str) {
+    let (admin, scratch, name) = scratch_database(url).await;
+    let db = connect(&scratch).await;
+    schema_and_keys(db.clone()).await;
+    db.close().await;
+    admin
+        .run_script(&format!("DROP DATABASE {name}"))
+        .await
+        .unwrap();
+}
+
+/// Applies warden's schema to a fresh database (a second time changes nothing) and keeps,
+/// finds, lists and revokes a key in it; a key's sealed signing key comes back as stored, or
+/// as none.
 async fn schema_and_keys(db: Database) {
-    schema::apply(&db).await.unwrap();
+    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 2, 3]);
     assert!(schema::apply(&db).await.unwrap().is_empty());
     let keys = SqlApiKeys::new(db.clone()).unwrap();
     let nanos = std::time::SystemTime::now()
@@ -24,7 +56,8 @@ async fn schema_and_keys(db: Database) {
         .unwrap()
         .as_nanos();
     let (id, login) = (format!("id{nanos}"), format!("holder{nanos}"));
-    keys.create(&ApiKey::new(&id, &login, "ci", "0".repeat(64)))
+    let sealed = "5e".repeat(32);
+    keys.create(&ApiKey::new(&id, &login, "ci", "0".repeat(64)).with_sealed_signing_key(&sealed))
         .await
         .unwrap();
     let found = keys.find(&id).await.unwrap().unwrap();
@@ -32,6 +65,14 @@ async fn schema_and_keys(db: Database) {
         (found.login.as_str(), found.revoked),
         (login.as_str(), false)
     );
+    assert_eq!(found.sealed_signing_key, Some(sealed));
+    let unsealed = format!("old{nanos}");
+    keys.create(&ApiKey::new(&unsealed, &login, "old", "1".repeat(64)))
+        .await
+        .unwrap();
+    let old = keys.find(&unsealed).await.unwrap().unwrap();
+    assert_eq!(old.sealed_signing_key, None);
+    assert!(keys.revoke(&login, &unsealed).await.unwrap());
     assert_eq!(keys.list(&login).await.unwrap().len(), 1);
     keys.touch(&id).await.unwrap();
     assert!(keys.revoke(&login, &id).await.unwrap());
@@ -44,21 +85,20 @@ async fn schema_and_keys(db: Database) {
 async fn warden_tables_are_created_once_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = connect(&format!("sqlite://{}", dir.path().join("w.db").display())).await;
-    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 3]);
     schema_and_keys(db).await;
 }
 
 #[tokio::test]
 async fn warden_tables_are_created_once_on_postgres() {
     if let Some(url) = service_url("WARDEN_TEST_POSTGRES_URL", "warden tables on PostgreSQL") {
-        schema_and_keys(connect(&url).await).await;
+        on_scratch_database(&url).await;
     }
 }
 
 #[tokio::test]
 async fn warden_tables_are_created_once_on_mysql() {
     if let Some(url) = service_url("WARDEN_TEST_MYSQL_URL", "warden tables on MySQL") {
-        schema_and_keys(connect(&url).await).await;
+        on_scratch_database(&url).await;
     }
 }
 

@@ -124,6 +124,44 @@ async fn basic_with_unknown_user_is_401_like_wrong_password() {
 }
 
 #[tokio::test]
+async fn a_wrong_password_against_a_weak_hash_pays_the_dummy_verification_too() {
+    let f = fixture();
+    // An imported low-cost hash (bcrypt with 2^4 rounds, say): it needs a rehash.
+    f.users.insert(UserRecord::new("moe", "weak$dinosaur"));
+    let unknown = send(&f.router, "GET", "/whoami", Some(&basic("hacker", "x"))).await;
+    assert_eq!(unknown.status, 401);
+    let dummy = f.hasher.verified();
+    assert_eq!(dummy.len(), 1, "an unknown user verifies the dummy hash");
+    let wrong = send(
+        &f.router,
+        "GET",
+        "/whoami",
+        Some(&basic("moe", "tyrannosaur")),
+    )
+    .await;
+    assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
+    assert_eq!(
+        f.hasher.verified()[1..],
+        ["weak$dinosaur".to_owned(), dummy[0].clone()],
+        "the weak hash, then the dummy: at least an unknown user's work"
+    );
+    // A wrong password against a current hash costs one verification, as an unknown user.
+    let before = f.hasher.count();
+    send(&f.router, "GET", "/whoami", Some(&basic("hobbes", "x"))).await;
+    assert_eq!(f.hasher.count() - before, 1);
+    // The right password still logs in (and the weak hash is upgraded in the background).
+    let right = send(&f.router, "GET", "/whoami", Some(&basic("moe", "dinosaur"))).await;
+    assert_eq!((right.status, &right.body[..]), (200, &b"moe"[..]));
+    for _ in 0..500 {
+        if f.users.get("moe").unwrap().password_hash.as_deref() == Some("plain$dinosaur") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the weak hash was not upgraded");
+}
+
+#[tokio::test]
 async fn malformed_authorization_headers_are_401_never_a_panic() {
     let f = fixture();
     let mut huge = "Basic ".to_owned();

@@ -5,7 +5,14 @@
 //! A key reads `wk_ID.SECRET`: the public id finds the record, and the secret (32 random bytes)
 //! is compared with the stored SHA-256 hash in constant time. Keys are random and long, so a
 //! fast hash is enough (passwords, chosen by people, need argon2id).
+//!
+//! Signed requests use another value derived from the secret, the signing key
+//! (`HMAC-SHA256(SECRET, "warden/sign/v1")`), which the stored hash does not give; the store
+//! keeps it sealed under the server's secret, so that reading the database is not enough to
+//! sign requests (see [`sign_request`]). Keys stored before sealing existed have no sealed
+//! signing key: they still work whole, but cannot sign.
 
+mod seal;
 mod sql;
 
 use std::collections::HashMap;
@@ -15,6 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+pub(crate) use seal::{Sealer, sign};
 pub use sql::SqlApiKeys;
 
 use crate::encoding::hex;
@@ -33,9 +41,14 @@ pub struct ApiKey {
     pub login: String,
     /// A name the owner chose.
     pub name: String,
-    /// Hex SHA-256 of the secret.
+    /// Hex SHA-256 of the secret: the verifier of the whole key.
     #[serde(skip)]
     pub hash: String,
+    /// The key's signing key, sealed under the server's secret (hex); `None` for a key stored
+    /// before signing keys were sealed, which cannot sign requests. A store keeps it as it is
+    /// given and returns it with the key.
+    #[serde(skip)]
+    pub sealed_signing_key: Option<String>,
     /// When it was created (as the store gives it).
     pub created: Option<String>,
     /// When it was last used (as the store gives it).
@@ -46,7 +59,7 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// A key record.
+    /// A key record, without a sealed signing key.
     pub fn new(
         id: impl Into<String>,
         login: impl Into<String>,
@@ -58,14 +71,23 @@ impl ApiKey {
             login: login.into(),
             name: name.into(),
             hash: hash.into(),
+            sealed_signing_key: None,
             created: None,
             last_used: None,
             revoked: false,
         }
     }
+
+    /// The same record with its sealed signing key.
+    #[must_use]
+    pub fn with_sealed_signing_key(mut self, sealed: impl Into<String>) -> Self {
+        self.sealed_signing_key = Some(sealed.into());
+        self
+    }
 }
 
-/// Where API keys live.
+/// Where API keys live. A store keeps every field of [`ApiKey`] that [`create`](Self::create)
+/// gives it (the sealed signing key included) and returns them from [`find`](Self::find).
 pub trait ApiKeyStore: Send + Sync + 'static {
     /// Stores a new key.
     fn create<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<()>>;
@@ -157,15 +179,17 @@ pub(crate) struct NewKey {
     pub(crate) text: String,
     pub(crate) id: String,
     pub(crate) hash: String,
+    pub(crate) sealed_signing_key: String,
 }
 
-/// Makes a new key.
-pub(crate) fn generate() -> Result<NewKey> {
+/// Makes a new key, its signing key sealed by `sealer`.
+pub(crate) fn generate(sealer: &Sealer) -> Result<NewKey> {
     let id = random_id::<12>()?;
     let secret = random_id::<32>()?;
     Ok(NewKey {
         text: format!("{PREFIX}{id}.{secret}"),
         hash: hash(&secret),
+        sealed_signing_key: sealer.seal(&id, &seal::signing_key(&secret)),
         id,
     })
 }
@@ -194,6 +218,11 @@ pub(crate) fn parse(text: &str) -> Option<(&str, &str)> {
 /// the timestamp and the SHA-256 of the body; each signature is accepted once, within the
 /// configured window.
 ///
+/// The signature is `hex(HMAC-SHA256(K, METHOD \n PATH \n QUERY \n TIMESTAMP \n
+/// hex(SHA-256(BODY))))` where `K = HMAC-SHA256(SECRET, "warden/sign/v1")`, for clients in
+/// other languages. Keys made before warden sealed signing keys cannot sign (401): make a new
+/// key.
+///
 /// ```
 /// let key = "wk_AAAAAAAAAAAAAAAA.c2VjcmV0";
 /// let signature = warden::api_keys::sign_request(key, "POST", "/stuff", "", "1700000000", b"stuff=Clock").unwrap();
@@ -207,12 +236,9 @@ pub fn sign_request(
     timestamp: &str,
     body: &[u8],
 ) -> Option<String> {
-    use hmac::{Hmac, KeyInit, Mac};
     let (_, secret) = parse(key)?;
-    let signing_key = Sha256::digest(secret.as_bytes());
-    let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key).ok()?;
-    mac.update(crate::authn::canonical(method, path, query, timestamp, body).as_bytes());
-    Some(hex(&mac.finalize().into_bytes()))
+    let data = crate::authn::canonical(method, path, query, timestamp, body);
+    Some(hex(&seal::sign(&seal::signing_key(secret), &data)))
 }
 
 /// Whether `secret` is the key's, in constant time.
@@ -227,13 +253,16 @@ mod tests {
 
     #[test]
     fn generated_keys_parse_and_match_their_hash() {
-        let key = generate().unwrap();
+        let sealer = Sealer::new(b"server secret", &[]);
+        let key = generate(&sealer).unwrap();
         let (id, secret) = parse(&key.text).unwrap();
         assert_eq!(id, key.id);
         let record = ApiKey::new(id, "calvin", "ci", key.hash.clone());
         assert!(matches(&record, secret));
         assert!(!matches(&record, "nope"));
-        assert_ne!(generate().unwrap().text, key.text);
+        assert_ne!(generate(&sealer).unwrap().text, key.text);
+        let signing = sealer.unseal(&key.id, &key.sealed_signing_key).next();
+        assert_eq!(signing, Some(seal::signing_key(secret)));
     }
 
     #[test]

@@ -22,7 +22,7 @@ const QUERIES: [(&str, QueryKind, &[&str]); 5] = [
     (
         "warden_key_insert",
         QueryKind::Execute,
-        &["id", "login", "name", "hash"],
+        &["id", "login", "name", "hash", "sealed_signing_key"],
     ),
     ("warden_key_find", QueryKind::One, &["id"]),
     ("warden_key_list", QueryKind::Rows, &["login"]),
@@ -60,6 +60,7 @@ fn key(row: &Row) -> ApiKey {
         login: text(row, "login").unwrap_or_default(),
         name: text(row, "name").unwrap_or_default(),
         hash: text(row, "hash").unwrap_or_default(),
+        sealed_signing_key: text(row, "sealed_signing_key"),
         created: text(row, "created"),
         last_used: text(row, "last_used"),
         revoked: match row.get("revoked") {
@@ -73,8 +74,13 @@ fn key(row: &Row) -> ApiKey {
 impl ApiKeyStore for SqlApiKeys {
     fn create<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let params =
-                json!({ "id": key.id, "login": key.login, "name": key.name, "hash": key.hash });
+            let params = json!({
+                "id": key.id,
+                "login": key.login,
+                "name": key.name,
+                "hash": key.hash,
+                "sealed_signing_key": key.sealed_signing_key,
+            });
             self.db.execute("warden_key_insert", &params).await?;
             Ok(())
         })

@@ -1,11 +1,14 @@
 -- Warden's own queries, on warden's own tables (see schema/sql/NNNN_*.sql). An application
--- that uses them adds this file to its queries: `queries.add_str("warden", warden::schema::QUERIES)`.
+-- adds them, and their MySQL variants, with `warden::schema::add_queries(&mut queries)`.
 
 -- name: warden_key_insert!
-INSERT INTO warden_api_key(id, login, name, hash) VALUES (:id, :login, :name, :hash);
+INSERT INTO warden_api_key(id, login, name, hash, sealed_signing_key)
+VALUES (:id, :login, :name, :hash, :sealed_signing_key);
 
 -- name: warden_key_find^
-SELECT id, login, name, hash, created, last_used, revoked FROM warden_api_key WHERE id = :id;
+SELECT id, login, name, hash, sealed_signing_key, created, last_used, revoked
+  FROM warden_api_key
+ WHERE id = :id;
 
 -- name: warden_key_list
 SELECT id, login, name, hash, created, last_used, revoked
