@@ -192,6 +192,10 @@ pub(crate) fn error_body(message: &str) -> Vec<u8> {
         .unwrap_or_else(|_| br#"{"error":"error"}"#.to_vec())
 }
 
+/// The one message of a 413, whichever layer noticed the body was too large (the body limit
+/// layer on a `Content-Length`, parameter parsing on a streamed body, axum's extractors).
+pub(crate) const BODY_TOO_LARGE: &str = "request body is too large";
+
 /// What a client is told about a server error: the kind of failure, never its details.
 pub(crate) fn server_message(status: StatusCode) -> &'static str {
     match status {

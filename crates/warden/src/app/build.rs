@@ -115,7 +115,10 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 auth.cache_ttl,
                 Arc::clone(clock),
             ),
-            passwords: Passwords::new(hasher, std::mem::take(&mut self.policy)),
+            passwords: Passwords::new(
+                hasher,
+                std::mem::take(&mut self.policy).forbid_names([&settings.name, &*realm]),
+            ),
             tokens: CompactTokens::new(
                 Arc::clone(&realm),
                 secret,

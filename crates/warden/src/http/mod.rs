@@ -1,6 +1,7 @@
-//! The HTTP edge: the server (timeouts, limits, graceful drain) and the observe layer (request
-//! ids, access logs with redaction, JSON bodies for bare errors).
+//! The HTTP edge: the server (timeouts, limits, lingering close, graceful drain) and the observe
+//! layer (request ids, Host checks, access logs with redaction, JSON bodies for bare errors).
 
+mod linger;
 mod observe;
 mod serve;
 

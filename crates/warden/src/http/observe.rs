@@ -27,7 +27,7 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{
-    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE,
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, PROXY_AUTHORIZATION, SET_COOKIE,
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
@@ -35,7 +35,7 @@ use tower::{Layer, Service};
 use tracing::Instrument as _;
 
 use crate::authn::LoggedUser;
-use crate::error::{Error, ErrorReport, error_body, json_error, server_message};
+use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::settings::Settings;
 use futures_util::future::BoxFuture;
 
@@ -168,20 +168,31 @@ where
         let method = req.method().clone();
         let uri = req.uri().clone();
         let span = tracing::info_span!("request", id = %id.to_str().unwrap_or("-"));
-        let too_large = header_bytes(req.headers()) > shared.max_header_bytes;
-        let future = (!too_large).then(|| {
-            // The ready service handles this request; a fresh clone waits for the next one.
-            let clone = self.inner.clone();
-            std::mem::replace(&mut self.inner, clone).call(req)
-        });
+        let refusal = if header_bytes(req.headers()) > shared.max_header_bytes {
+            Some((
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request headers are too large",
+            ))
+        } else if !host_is_valid(req.headers()) {
+            // RFC 9112 §3.2: a 400 for more than one Host or an invalid one, which proxies and
+            // the application could otherwise read differently.
+            Some((StatusCode::BAD_REQUEST, "invalid or repeated Host header"))
+        } else {
+            None
+        };
+        let called = match refusal {
+            Some(refusal) => Err(refusal),
+            None => {
+                // The ready service handles this request; a fresh clone waits for the next one.
+                let clone = self.inner.clone();
+                Ok(std::mem::replace(&mut self.inner, clone).call(req))
+            }
+        };
         Box::pin(
             async move {
-                let response = match future {
-                    None => json_error(
-                        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                        "request headers are too large",
-                    ),
-                    Some(future) => {
+                let response = match called {
+                    Err((status, message)) => json_error(status, message),
+                    Ok(future) => {
                         match tokio::time::timeout(shared.request_timeout, future).await {
                             Ok(Ok(response)) => response,
                             Err(_elapsed) => {
@@ -222,6 +233,49 @@ impl AsRef<[u8]> for IdText {
     fn as_ref(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
+}
+
+/// At most one `Host`, and when there is one, `host[:port]` as RFC 3986 spells them: a
+/// registered name or IPv4 address (unreserved, percent-encoded and sub-delimiter characters) or
+/// a bracketed IP literal, and digits after the port's colon. Empty is allowed (RFC 9112 §3.2,
+/// for a target without authority); no user information, no path. Requests without `Host`
+/// (HTTP/2 carries `:authority` instead, in-process requests may have none) pass.
+fn host_is_valid(headers: &HeaderMap) -> bool {
+    let mut hosts = headers.get_all(HOST).iter();
+    let Some(host) = hosts.next() else {
+        return true;
+    };
+    if hosts.next().is_some() {
+        return false;
+    }
+    let host = host.as_bytes();
+    let (name, port) = match host.first() {
+        Some(b'[') => match host.iter().position(|&b| b == b']') {
+            Some(end) => {
+                let literal = &host[1..end];
+                let valid = !literal.is_empty()
+                    && literal
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || b":.vV-_~!$&'()*+,;=".contains(&b));
+                if !valid {
+                    return false;
+                }
+                match &host[end + 1..] {
+                    [] => return true,
+                    [b':', port @ ..] => (&[][..], Some(port)),
+                    _ => return false,
+                }
+            }
+            None => return false,
+        },
+        _ => match host.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&host[..colon], Some(&host[colon + 1..])),
+            None => (host, None),
+        },
+    };
+    name.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b))
+        && port.is_none_or(|port| port.iter().all(u8::is_ascii_digit))
 }
 
 fn header_bytes(headers: &HeaderMap) -> usize {
@@ -372,7 +426,7 @@ fn client_message(status: StatusCode) -> &'static str {
         StatusCode::REQUEST_TIMEOUT => "request timeout",
         StatusCode::CONFLICT => "conflict",
         StatusCode::LENGTH_REQUIRED => "length required",
-        StatusCode::PAYLOAD_TOO_LARGE => "request body is too large",
+        StatusCode::PAYLOAD_TOO_LARGE => BODY_TOO_LARGE,
         StatusCode::URI_TOO_LONG => "URI is too long",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported media type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid request",
@@ -391,4 +445,48 @@ pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> 
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     Error::internal(format!("handler panicked: {detail}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(values: &[&'static str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(HOST, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn one_well_formed_host_or_none_is_valid() {
+        for valid in [
+            &[][..],
+            &[""],
+            &["localhost"],
+            &["a.example:8080"],
+            &["127.0.0.1:80"],
+            &["[::1]"],
+            &["[2001:db8::1]:443"],
+            &["xn--bcher-kva.example"],
+            &["a.example:"],
+        ] {
+            assert!(host_is_valid(&hosts(valid)), "{valid:?}");
+        }
+        for invalid in [
+            &["a.example", "b.example"][..],
+            &["a.example", "a.example"],
+            &["user@a.example"],
+            &["a example"],
+            &["a.example/path"],
+            &["a.example:80x"],
+            &["[::1"],
+            &["[::1]x"],
+            &["[]"],
+            &["a\"b"],
+        ] {
+            assert!(!host_is_valid(&hosts(invalid)), "{invalid:?}");
+        }
+    }
 }

@@ -21,7 +21,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{BODY_TOO_LARGE, Error, Result};
 
 /// Parameters deserialized by name from every source of the request.
 ///
@@ -303,6 +303,9 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes> {
     }
 }
 
+/// A 413 with the same message as every other 413; the limit goes to the log.
 pub(crate) fn too_large(limit: usize) -> Error {
-    Error::payload_too_large(format!("request body is larger than {limit} bytes"))
+    Error::payload_too_large(BODY_TOO_LARGE).with_source(format!(
+        "the body is larger than the limit of {limit} bytes"
+    ))
 }

@@ -8,8 +8,9 @@
 //!   [`Clock`](crate::clock::Clock) (tests move a [`ManualClock`](crate::clock::ManualClock)
 //!   instead of sleeping);
 //! - [`RedisStore`]: several warden processes share one Redis, each application under its own
-//!   key namespace. It fails closed: when Redis is unreachable or slow, operations return a
-//!   503 [`Error`](crate::Error) within a bounded time, never a stale or made-up answer.
+//!   key namespace. It fails closed: when Redis is unreachable or slow (at startup too),
+//!   operations return a 503 [`Error`](crate::Error) within a bounded time, never a stale or
+//!   made-up answer, and it reconnects by itself.
 //!
 //! [`connect`] picks one from an optional URL. The operations are the few that token flows need
 //! to be safe with several processes: [`set_if_absent`](Store::set_if_absent) for "used once"
@@ -159,9 +160,10 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 /// [`RedisOptions::default`]). A `rediss://` (TLS) URL is refused with a clear message until one
 /// of the `redis` crate's TLS features is enabled.
 ///
-/// Fails when the URL or the namespace is invalid, and with a 503 when Redis does not answer
-/// within the default timeout, so a misconfigured or unreachable store stops startup with a clear
-/// message rather than failing later requests.
+/// Fails when the URL or the namespace is invalid, or when Redis refuses the connection's setup
+/// (credentials), so a misconfigured store stops startup with a clear message. A Redis that
+/// cannot be reached yet does not: the store starts, logs it, answers 503 to the operations
+/// until Redis answers, and then works ([`RedisStore::connect`]).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

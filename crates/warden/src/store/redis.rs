@@ -79,10 +79,12 @@ impl RedisOptions {
 /// [`RedisOptions::timeout`]; when Redis is unreachable, refuses connections, or does not answer
 /// in time, the operation returns a 503 [`Error`] with `Retry-After` (the cause goes to the log).
 /// One connection is shared by all requests and re-established by itself: after Redis comes back,
-/// the next operations succeed without a restart. `GET`, `SET` and `DEL` are retried once within
-/// the time limit when the connection turns out to be broken (repeating them is harmless); the
-/// non-idempotent `set_if_absent` and `compare_and_swap` only when the connection was refused,
-/// which proves the command never reached Redis.
+/// the next operations succeed without a restart. The same holds when Redis is not there yet
+/// when the store is made: [`connect`](Self::connect) then logs a warning and returns the store.
+/// `GET`, `SET` and `DEL` are retried once within the time limit when the connection turns out
+/// to be broken (repeating them is harmless); the non-idempotent `set_if_absent` and
+/// `compare_and_swap` only when the connection was refused, which proves the command never
+/// reached Redis.
 ///
 /// Cloning is cheap: clones share the connection.
 ///
@@ -111,8 +113,11 @@ impl RedisStore {
     /// `redis+unix://` / `unix://` socket path) with [`RedisOptions::default`], for keys under
     /// `namespace`.
     ///
-    /// Fails at once when the URL or the namespace is invalid, and with a 503 when Redis does not
-    /// answer a `PING` within the timeout.
+    /// Fails at once when the URL or the namespace is invalid, or when Redis answers its first
+    /// `PING` with an error (refused credentials, say). A Redis that cannot be reached (refused,
+    /// unknown host, no answer within the timeout) does not stop startup: the failure is logged,
+    /// operations fail with a 503 until Redis answers, and then the store works, without a
+    /// restart. Takes at most the timeout.
     pub async fn connect(url: &str, namespace: &str) -> crate::Result<Self> {
         Self::connect_with(url, namespace, RedisOptions::default()).await
     }
@@ -153,14 +158,45 @@ impl RedisStore {
             timeout: options.timeout,
             server,
         };
-        let _: String = store
-            .run(
-                "PING",
-                Retry::Idempotent,
-                &Request::Command(::redis::cmd("PING")),
-            )
-            .await?;
+        store.ping_at_start().await?;
         Ok(store)
+    }
+
+    /// One `PING`, within the timeout: a Redis that answers with an error (refused credentials,
+    /// an unknown database) is a configuration error, reported at once; one that cannot be
+    /// reached is only logged, for Redis may come up after warden (a deployment starting both, a
+    /// restart): the store serves 503s until it answers, then works without a restart.
+    async fn ping_at_start(&self) -> crate::Result<()> {
+        let ping = async {
+            let mut connection = self.connection.clone();
+            ::redis::cmd("PING")
+                .query_async::<String>(&mut connection)
+                .await
+        };
+        let unreachable = match tokio::time::timeout(self.timeout, ping).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) if e.is_io_error() || e.is_timeout() => self.failure("PING", e),
+            Ok(Err(e)) => {
+                return Err(config_error(format!(
+                    "Redis at {} refused the connection's setup",
+                    self.server
+                ))
+                .with_source(e));
+            }
+            Err(_) => Error::unavailable(
+                Failure {
+                    server: self.server.clone(),
+                    operation: "PING",
+                    cause: Cause::Timeout(self.timeout),
+                },
+                RETRY_AFTER,
+            ),
+        };
+        tracing::warn!(
+            error = %unreachable,
+            "the Redis store is unreachable: starting anyway; requests that need it get 503 until it answers"
+        );
+        Ok(())
     }
 
     /// The prefix of every key: the namespace, ending with `:`.
@@ -451,11 +487,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_closed_port_is_a_prompt_503() {
+    async fn a_closed_port_is_a_store_that_503s_promptly() {
         let started = std::time::Instant::now();
-        let err = RedisStore::connect("redis://127.0.0.1:1", "ns")
+        let store = RedisStore::connect("redis://127.0.0.1:1", "ns")
             .await
-            .unwrap_err();
+            .unwrap();
+        let err = store.get("k").await.unwrap_err();
         assert_eq!(err.status(), http::StatusCode::SERVICE_UNAVAILABLE);
         assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
         assert!(started.elapsed() < Duration::from_millis(500));

@@ -126,12 +126,21 @@ impl PasswordHasher for Argon2id {
 /// assert_eq!(policy.check("short", None).unwrap_err().message(), "password must have at least 8 characters");
 /// assert!(policy.check("password123", None).is_err()); // a well-known password
 /// assert!(policy.check("calvin-calvin", Some("calvin-calvin")).is_err()); // the login itself
+///
+/// // An application adds its own name (warden adds `Settings::name` and the realm at build).
+/// let policy = policy.forbid_names(["Stuff"]);
+/// assert!(policy.check("  STUFF  ", None).is_err());
+/// assert!(policy.check("stuff-2024!", None).is_err());
+/// assert!(policy.check("stuffstuff", None).is_err());
+/// assert!(policy.check("my stuff is mine", None).is_ok());
 /// ```
 #[derive(Clone, Debug)]
 pub struct PasswordPolicy {
     min_chars: usize,
     max_bytes: usize,
     forbidden: HashSet<String>,
+    /// Names a password must not resemble, as [`name_core`] gives them.
+    names: Vec<String>,
 }
 
 /// A short list of the most common passwords, refused by the default policy.
@@ -149,8 +158,34 @@ impl Default for PasswordPolicy {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_lowercase)
                 .collect(),
+            names: Vec::new(),
         }
     }
+}
+
+/// The letters and digits of `text`, lowercased: what is left of a name or a password once
+/// case, spaces and punctuation are set aside.
+fn name_core(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `password` is `name` (already a [`name_core`]) give or take case, spaces,
+/// punctuation, digits before or after, or repetition: `Stuff`, ` stuff `, `stuff2024!`,
+/// `s-t-u-f-f`, `stuffstuff`.
+fn resembles(password: &str, name: &str) -> bool {
+    let core = name_core(password);
+    let core = core.trim_matches(|c: char| c.is_ascii_digit());
+    let name = name.trim_matches(|c: char| c.is_ascii_digit());
+    !name.is_empty()
+        && core.len() % name.len() == 0
+        && core.len() >= name.len()
+        && core
+            .as_bytes()
+            .chunks(name.len())
+            .all(|part| part == name.as_bytes())
 }
 
 impl PasswordPolicy {
@@ -175,6 +210,25 @@ impl PasswordPolicy {
         self
     }
 
+    /// Also refuses passwords that are one of `names` give or take case, spaces, punctuation,
+    /// digits before or after, or repetition (`Stuff`, ` stuff `, `stuff2024!`, `stuffstuff` for
+    /// `stuff`). Names with no letter or digit are ignored. The application's name and realm
+    /// are added when the application is built.
+    #[must_use]
+    pub fn forbid_names<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for name in names {
+            let core = name_core(name.as_ref());
+            if !core.is_empty() && !self.names.contains(&core) {
+                self.names.push(core);
+            }
+        }
+        self
+    }
+
     /// Checks a new password (and that it is not the login); a failure is a 400 saying why.
     pub fn check(&self, password: &str, login: Option<&str>) -> Result<()> {
         if password.chars().count() < self.min_chars {
@@ -195,6 +249,11 @@ impl PasswordPolicy {
         }
         if login.is_some_and(|login| login.to_lowercase() == lower) {
             return Err(Error::bad_request("password must not be the login"));
+        }
+        if self.names.iter().any(|name| resembles(password, name)) {
+            return Err(Error::bad_request(
+                "password must not be the application's name",
+            ));
         }
         Ok(())
     }
@@ -312,6 +371,37 @@ mod tests {
         assert!(hasher.verify("susie", &hash_2b));
         assert!(hasher.verify("susie", &hash_2y));
         assert!(!hasher.verify("derkins", &hash_2y));
+    }
+
+    #[test]
+    fn names_are_refused_with_trivial_variations_only() {
+        let policy =
+            PasswordPolicy::default()
+                .min_length(1)
+                .forbid_names(["stuff", "Warden Realm", "--"]);
+        for refused in [
+            "stuff",
+            "Stuff",
+            " STUFF\t",
+            "s-t-u-f-f",
+            "stuff2024!",
+            "123stuff",
+            "StuffStuff",
+            "warden realm",
+            "wardenrealm1",
+        ] {
+            assert!(policy.check(refused, None).is_err(), "{refused:?}");
+        }
+        for accepted in [
+            "stuffy",
+            "my stuff",
+            "stuff-and-things",
+            "stufstuff",
+            "--",
+            "42",
+        ] {
+            assert!(policy.check(accepted, None).is_ok(), "{accepted:?}");
+        }
     }
 
     #[test]

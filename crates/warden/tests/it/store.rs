@@ -542,20 +542,23 @@ async fn redis_values_the_store_cannot_read_are_500s_not_503s() {
 // Failing closed
 
 #[tokio::test]
-async fn an_unreachable_redis_is_a_prompt_503_at_connect() {
+async fn an_unreachable_redis_at_start_is_a_store_that_503s_promptly() {
     for url in ["redis://127.0.0.1:1", "redis://127.0.0.1:1/0"] {
         let started = Instant::now();
-        let err = store::connect(Some(url), "warden:test")
-            .await
-            .err()
-            .unwrap();
+        // Redis may come up after warden: starting is not refused.
+        let store = store::connect(Some(url), "warden:test").await.unwrap();
         assert_within(Duration::from_secs(2), started);
-        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE, "{err}");
-        assert!(
-            err.headers()
-                .any(|(name, _)| name == http::header::RETRY_AFTER)
-        );
-        assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+        for _ in 0..3 {
+            let started = Instant::now();
+            let err = store.get("k").await.unwrap_err();
+            assert_within(Duration::from_secs(2), started);
+            assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE, "{err}");
+            assert!(
+                err.headers()
+                    .any(|(name, _)| name == http::header::RETRY_AFTER)
+            );
+            assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+        }
     }
 }
 
@@ -583,12 +586,55 @@ async fn a_redis_that_accepts_but_never_answers_is_a_503_after_the_timeout() {
     proxy.set(Mode::Stalled).await;
     let started = Instant::now();
     let options = RedisOptions::default().timeout(Duration::from_millis(300));
-    let err = RedisStore::connect_with(&proxy.url(), "warden:test", options)
+    let store = RedisStore::connect_with(&proxy.url(), "warden:test", options)
         .await
-        .unwrap_err();
+        .unwrap();
+    assert_within(Duration::from_secs(2), started);
+    let started = Instant::now();
+    let err = store.get("k").await.unwrap_err();
     assert_within(Duration::from_secs(2), started);
     assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE, "{err}");
     assert!(err.to_string().contains("no answer within 300ms"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redis_that_refuses_the_credentials_fails_at_start() {
+    let Some(ns) = Namespace::new("a_redis_that_refuses_the_credentials_fails_at_start") else {
+        return;
+    };
+    // A user that does not exist: Redis answers, and says no.
+    let (scheme, rest) = ns.url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let url = format!("{scheme}://warden-nobody:hunter2@{host}");
+    let started = Instant::now();
+    let err = store::connect(Some(&url), &ns.name).await.err().unwrap();
+    assert_within(Duration::from_secs(2), started);
+    assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR, "{err}");
+    assert!(err.message().contains("refused"), "{err}");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+#[tokio::test]
+async fn redis_down_at_start_is_used_as_soon_as_it_comes_up() {
+    let Some(ns) = Namespace::new("redis_down_at_start_is_used_as_soon_as_it_comes_up") else {
+        return;
+    };
+    let proxy = Proxy::start(Some(&ns.url)).await;
+    proxy.set(Mode::Down).await;
+    let options = RedisOptions::default().timeout(Duration::from_millis(500));
+    let store = RedisStore::connect_with(&proxy.url(), &ns.name, options)
+        .await
+        .unwrap();
+    assert_every_operation_fails_closed(&store, Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    proxy.set(Mode::Up).await;
+    // The first operation after Redis is up already succeeds, without a new store.
+    assert!(store.set_if_absent("n", "v", TTL).await.unwrap());
+    store.set("k", "v", TTL).await.unwrap();
+    assert!(store.compare_and_swap("k", "v", "w", TTL).await.unwrap());
+    assert_eq!(store.get("k").await.unwrap().as_deref(), Some("w"));
+    ns.finish().await;
 }
 
 /// Every operation fails with a prompt 503 on `store`.

@@ -73,6 +73,42 @@ async fn register_refuses_existing_logins_weak_passwords_and_missing_parameters(
 }
 
 #[tokio::test]
+async fn register_refuses_the_application_name_as_a_password() {
+    let login = unique("named");
+    // `stuff` and `Stuff` are also too short; the others pass every other rule.
+    for pword in [
+        "stuff",
+        "Stuff",
+        " stuff  ",
+        "STUFF\t\t\t",
+        "Stuff2024!",
+        "stuffstuff",
+    ] {
+        let refused = CLIENT
+            .post("/register")
+            .form(&[("login", login.as_str()), ("pword", pword)])
+            .expect(400)
+            .await;
+        assert!(refused.json_value()["error"].is_string(), "{pword:?}");
+    }
+    let refused = CLIENT
+        .post("/register")
+        .form(&[("login", login.as_str()), ("pword", "Stuff2024!")])
+        .expect(400)
+        .await;
+    assert_eq!(
+        refused.json_value()["error"],
+        "password must not be the application's name"
+    );
+    // A password that only contains the name is fine.
+    CLIENT
+        .post("/register")
+        .form(&[("login", login.as_str()), ("pword", "my stuff, my rules")])
+        .expect(201)
+        .await;
+}
+
+#[tokio::test]
 async fn auth_takes_a_json_user_object() {
     let login = unique("bro");
     let user = json!({"u": {"login": login, "password": "bro-password", "isAdmin": false}});
