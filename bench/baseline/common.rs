@@ -99,8 +99,12 @@ impl Auth {
     pub fn new(secret: &[u8], users: Vec<(String, String)>) -> Self {
         let mut tag_key = [0u8; 32];
         getrandom::fill(&mut tag_key).expect("randomness");
+        // Warden's compact-token key: derived from the secret and the token lifetime.
+        let mut derive = HmacSha256::new_from_slice(secret).expect("any key length");
+        derive.update(format!("warden/compact/v1:{}", TOKEN_LIFETIME.as_secs()).as_bytes());
+        let key = derive.finalize().into_bytes();
         Self {
-            mac: HmacSha256::new_from_slice(secret).expect("any key length"),
+            mac: HmacSha256::new_from_slice(&key).expect("any key length"),
             hashes: users.into_iter().collect(),
             verified: RwLock::new(HashMap::new()),
             tag_key: HmacSha256::new_from_slice(&tag_key).expect("any key length"),
