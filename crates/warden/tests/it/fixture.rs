@@ -1,5 +1,6 @@
 //! An application with every token flow mounted: sessions, API keys, scoped tokens, a kick
-//! route, tagged routes with nested parameters; its clock, keys and store are the test's.
+//! route, tagged routes with nested parameters; its clock, keys and store are the test's, and
+//! a warden-test client with the seed's users sends it requests.
 
 use std::sync::Arc;
 
@@ -12,10 +13,14 @@ use warden::{
     App, Auth, CurrentUser, Open, Params, Result, Routes, Settings, Users, delete, get, group,
 };
 
-use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+use warden_test::Client;
+
+use crate::common::{CountingHasher, Reply, basic, call, client, request, settings, users};
 
 pub(crate) struct Fixture {
     pub(crate) router: Router,
+    /// Sends requests to the application in-process, as calvin, hobbes, susie or anonymously.
+    pub(crate) client: Client,
     pub(crate) clock: ManualClock,
     pub(crate) app: App,
     /// The API key store, as the database would hold it.
@@ -78,6 +83,7 @@ pub(crate) fn fixture_with_keys(
         .unwrap();
     Fixture {
         router: app.router(),
+        client: client(app.router()),
         clock,
         app,
         keys,
