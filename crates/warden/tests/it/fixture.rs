@@ -10,7 +10,6 @@ use warden::store::{MemoryStore, Store};
 use warden::{
     App, Auth, CurrentUser, Open, Params, Result, Routes, Settings, Users, delete, get, group,
 };
-
 use warden_test::Client;
 
 use crate::common::{CountingHasher, client, settings, users};

@@ -8,7 +8,6 @@ use warden::BoxFuture;
 use warden::clock::ManualClock;
 use warden::store::{MemoryStore, Store};
 use warden::{AuthSettings, Error, Secret, Settings, TokenFormat};
-
 use warden_test::RequestBuilder;
 
 use crate::common::{ErrorBody, SECRET, settings};
