@@ -106,6 +106,10 @@ pub(crate) fn settings() -> Settings {
     }
 }
 
+// Raw in-process calls, for what the warden-test client cannot do: the request timeout on
+// the test's paused clock (errors.rs) and a client hanging up mid-request (schemes.rs), whose
+// comments say why; params.rs still uses them too, until its own conversion.
+
 /// A raw answer to [`call`].
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -132,9 +136,6 @@ impl Reply {
 }
 
 /// Sends a raw `http::Request` through the router in-process, on the test's own runtime.
-///
-/// Tests send their requests with warden-test's [`Client`]; this is kept for the few that it
-/// cannot send (see each caller's comment) and for `params.rs`, not yet converted.
 pub(crate) async fn call(router: &Router, request: Request<Body>) -> Reply {
     let response = router.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
@@ -149,6 +150,7 @@ pub(crate) fn request(method: &str, uri: &str) -> http::request::Builder {
     Request::builder().method(method).uri(uri)
 }
 
+/// An `Authorization: Basic` value.
 pub(crate) fn basic(login: &str, password: &str) -> String {
     use base64::Engine;
     format!(
