@@ -72,6 +72,11 @@ enum Auth {
     None,
     User(Arc<User>, AuthScheme),
     Bearer(String),
+    /// HTTP Basic with any login and password, not a test user's.
+    Basic {
+        login: String,
+        password: String,
+    },
 }
 
 impl RequestBuilder {
@@ -148,6 +153,34 @@ impl RequestBuilder {
         self
     }
 
+    /// Sends HTTP Basic credentials that need not belong to a test user: a wrong password, an
+    /// unknown login, a password with a colon. The cookie jar stays as it is (anonymous by
+    /// default), so a registered user's jar is not touched by a failed login.
+    ///
+    /// ```
+    /// # use axum::{Router, http::{HeaderMap, StatusCode}, routing::get};
+    /// # use warden_test::Client;
+    /// # #[tokio::main] async fn main() {
+    /// # let app = Router::new().route("/whoami", get(|h: HeaderMap| async move {
+    /// #     // "calvin:hobbes"
+    /// #     let ok = h.get("authorization").is_some_and(|v| v == "Basic Y2FsdmluOmhvYmJlcw==");
+    /// #     if ok { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
+    /// # }));
+    /// let client = Client::in_process(app);
+    /// client.user("calvin", "hobbes");
+    /// client.get("/whoami").basic_auth("calvin", "not-hobbes").expect(401).await;
+    /// client.get("/whoami").basic_auth("nobody", "x").expect(401).await;
+    /// client.get("/whoami").basic("calvin").expect(200).await;
+    /// # }
+    /// ```
+    pub fn basic_auth(mut self, login: impl Into<String>, password: impl Into<String>) -> Self {
+        self.auth = Auth::Basic {
+            login: login.into(),
+            password: password.into(),
+        };
+        self
+    }
+
     /// Uses test user `login`'s cookie jar without sending the user's credentials, for routes
     /// that authenticate by cookie (a refresh token, a session).
     ///
@@ -163,7 +196,8 @@ impl RequestBuilder {
     /// Adds a header (several values of one name are all sent).
     ///
     /// An explicit `Cookie` header replaces the jar's cookies for this request; an explicit
-    /// `Authorization` header is replaced by the user's credentials when there is a user.
+    /// `Authorization` header is replaced by the request's credentials when it has some (a
+    /// user, [`bearer`](Self::bearer), [`basic_auth`](Self::basic_auth)).
     ///
     /// # Panics
     ///
@@ -292,6 +326,7 @@ impl RequestBuilder {
             },
             Auth::User(user, scheme) => format!(" as {} ({})", user.login, scheme_name(*scheme)),
             Auth::Bearer(_) => " with a bearer token".to_owned(),
+            Auth::Basic { login, .. } => format!(" with basic credentials for {login}"),
         };
         let mode = self.client.transport();
         format!("{} {}{who} [{mode}]", self.method, self.path_and_query())
@@ -315,9 +350,9 @@ impl RequestBuilder {
             Auth::None => {}
             Auth::Bearer(token) => self.set_bearer(&token)?,
             Auth::User(user, AuthScheme::Basic) => {
-                let credentials = BASE64.encode(format!("{}:{}", user.login, user.password));
-                self.set_authorization(&format!("Basic {credentials}"))?;
+                self.set_basic(&user.login, &user.password)?;
             }
+            Auth::Basic { login, password } => self.set_basic(&login, &password)?,
             Auth::User(user, AuthScheme::Param) => self.add_login_params(&user),
             Auth::User(user, AuthScheme::Token) => {
                 let token = self.client.fetch_token(&user).await?;
@@ -380,6 +415,11 @@ impl RequestBuilder {
             incoming.body,
             description,
         ))
+    }
+
+    fn set_basic(&mut self, login: &str, password: &str) -> Result<(), String> {
+        let credentials = BASE64.encode(format!("{login}:{password}"));
+        self.set_authorization(&format!("Basic {credentials}"))
     }
 
     fn set_bearer(&mut self, token: &str) -> Result<(), String> {

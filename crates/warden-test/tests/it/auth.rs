@@ -16,6 +16,7 @@ both_modes!(
     param_names_are_configurable,
     default_and_per_user_schemes_apply_to_user_requests,
     explicit_scheme_overrides_the_users_own,
+    basic_auth_sends_any_credentials_with_the_anonymous_jar,
     unexpected_status_panics_with_request_status_body_and_caller,
 );
 
@@ -157,6 +158,50 @@ async fn explicit_scheme_overrides_the_users_own(mode: Mode) {
             (Some("calvin"), Some(scheme))
         );
     }
+}
+
+async fn basic_auth_sends_any_credentials_with_the_anonymous_jar(mode: Mode) {
+    let client = client(mode).await;
+    let res = client
+        .get("/whoami")
+        .basic_auth("hobbes", "susie")
+        .expect(200)
+        .await;
+    assert_eq!(res.json::<String>(), "hobbes");
+    let res = client
+        .get("/whoami")
+        .basic_auth("calvin", "not-hobbes")
+        .expect(401)
+        .await;
+    assert_eq!(res.json_value(), json!({"error": "who are you?"}));
+    client
+        .get("/whoami")
+        .basic_auth("moe", "x")
+        .expect(401)
+        .await;
+    // The registered user is unchanged: its own credentials still work.
+    client.get("/whoami").user("calvin").expect(200).await;
+    // The cookies set go to the anonymous jar, not to the user's.
+    client
+        .get("/cookies/set")
+        .basic_auth("calvin", "hobbes")
+        .expect(200)
+        .await;
+    assert_eq!(
+        client.anonymous_jar().value("session").as_deref(),
+        Some("abc")
+    );
+    assert!(client.jar("calvin").is_empty());
+    let seen = client
+        .get("/echo")
+        .basic_auth("calvin", "hobbes")
+        .expect(200)
+        .await
+        .json_value();
+    assert_eq!(
+        (seen["user"].as_str(), seen["scheme"].as_str()),
+        (Some("calvin"), Some("basic"))
+    );
 }
 
 async fn unexpected_status_panics_with_request_status_body_and_caller(mode: Mode) {

@@ -3,41 +3,56 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
 use serde_json::json;
 use warden::api_keys::{ApiKey, ApiKeyStore, MemoryApiKeys, sign_request};
 use warden::clock::ManualClock;
 use warden::store::{MemoryStore, Store};
 use warden::{ApiKeySettings, AuthSettings, Secret, Settings};
+use warden_test::{RequestBuilder, TestResponse};
 
-use crate::common::{Reply, SECRET, request, settings};
+use crate::common::{ErrorBody, SECRET, settings};
 use crate::fixture::{Fixture, default_fixture, fixture, fixture_with_keys};
 
+const FORM: &str = "application/x-www-form-urlencoded";
+
 async fn new_key(f: &Fixture, login: &str) -> (String, String) {
-    let reply = f
-        .json("POST", "/keys", Some(login), json!({"name": "ci"}))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.json());
-    let body = reply.json();
+    let body = f
+        .client
+        .post("/keys")
+        .user(login)
+        .json(&json!({"name": "ci"}))
+        .expect(201)
+        .await
+        .json_value();
     (
         body["id"].as_str().unwrap().to_owned(),
         body["key"].as_str().unwrap().to_owned(),
     )
 }
 
-async fn exchange(f: &Fixture, user: &str, key: &str) -> Reply {
-    f.json(
-        "POST",
-        "/keys/token",
-        None,
-        json!({"user": user, "key": key}),
-    )
-    .await
+async fn exchange(f: &Fixture, user: &str, key: &str) -> TestResponse {
+    f.client
+        .post("/keys/token")
+        .json(&json!({"user": user, "key": key}))
+        .send()
+        .await
 }
 
-fn token(reply: &Reply) -> String {
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.json()["access_token"].as_str().unwrap().to_owned()
+fn token(reply: &TestResponse) -> String {
+    assert_eq!(reply.status(), 200, "{:?}", reply.bytes());
+    reply.json_value()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `GET /whoami` with this bearer token.
+fn whoami(f: &Fixture, token: &str) -> RequestBuilder {
+    f.client.get("/whoami").bearer(token)
+}
+
+fn revoke(f: &Fixture, id: &str, login: &str) -> RequestBuilder {
+    f.client.delete(&format!("/keys/{id}")).user(login)
 }
 
 #[tokio::test]
@@ -45,27 +60,25 @@ async fn a_key_is_exchanged_for_a_two_hour_token() {
     let f = default_fixture();
     let (id, key) = new_key(&f, "hobbes").await;
     let listed = f
-        .json("GET", "/keys", Some("hobbes"), json!({}))
+        .client
+        .get("/keys")
+        .user("hobbes")
+        .json(&json!({}))
+        .expect(200)
         .await
-        .json();
+        .json_value();
     assert_eq!(listed[0]["id"], id);
     assert!(listed[0].get("hash").is_none());
     let reply = exchange(&f, "hobbes", &key).await;
-    assert_eq!(reply.json()["expires_in"], 7200);
+    assert_eq!(reply.json_value()["expires_in"], 7200);
     let access = token(&reply);
-    assert_eq!(&f.bearer("/whoami", &access).await.body[..], b"hobbes");
+    assert_eq!(whoami(&f, &access).expect(200).await.text(), "hobbes");
     // Two hours, and the 30 s of leeway allowed for clock skew.
     f.clock.advance(Duration::from_secs(7200 + 31));
-    assert_eq!(f.bearer("/whoami", &access).await.status, 401);
+    whoami(&f, &access).expect(401).await;
     // Someone else's login with this key, or a revoked key: refused alike.
-    assert_eq!(exchange(&f, "calvin", &key).await.status, 401);
-    let revoked = f
-        .send(
-            Fixture::as_user("DELETE", &format!("/keys/{id}"), "hobbes"),
-            Body::empty(),
-        )
-        .await;
-    assert_eq!(revoked.status, 204);
+    assert_eq!(exchange(&f, "calvin", &key).await.status(), 401);
+    revoke(&f, &id, "hobbes").expect(204).await;
     assert_eq!(
         exchange(&f, "hobbes", &key).await.error(),
         "invalid credentials"
@@ -86,14 +99,11 @@ async fn one_live_token_per_user_revokes_the_previous_one() {
     });
     let (_, key) = new_key(&f, "susie").await;
     let first = token(&exchange(&f, "susie", &key).await);
-    assert_eq!(f.bearer("/whoami", &first).await.status, 200);
+    whoami(&f, &first).expect(200).await;
     let second = token(&exchange(&f, "susie", &key).await);
-    assert_eq!(f.bearer("/whoami", &second).await.status, 200);
-    let refused = f.bearer("/whoami", &first).await;
-    assert_eq!(
-        (refused.status, refused.error()),
-        (401, "revoked token".into())
-    );
+    whoami(&f, &second).expect(200).await;
+    let refused = whoami(&f, &first).expect(401).await;
+    assert_eq!(refused.error(), "revoked token");
 }
 
 fn with_header() -> Fixture {
@@ -112,44 +122,19 @@ fn with_header() -> Fixture {
 
 #[tokio::test]
 async fn keys_in_a_header_only_when_enabled() {
+    let with_key = |f: &Fixture, key: &str| f.client.get("/whoami").header("x-api-key", key);
     let f = default_fixture();
     let (_, key) = new_key(&f, "hobbes").await;
-    let direct = f
-        .send(
-            request("GET", "/whoami").header("x-api-key", &key),
-            Body::empty(),
-        )
-        .await;
-    assert_eq!(direct.status, 401, "off by default");
+    // Off by default.
+    with_key(&f, &key).expect(401).await;
 
     let f = with_header();
     let (id, key) = new_key(&f, "hobbes").await;
-    let direct = f
-        .send(
-            request("GET", "/whoami").header("x-api-key", &key),
-            Body::empty(),
-        )
-        .await;
-    assert_eq!((direct.status, &direct.body[..]), (200, &b"hobbes"[..]));
-    let wrong = f
-        .send(
-            request("GET", "/whoami").header("x-api-key", "wk_a.b"),
-            Body::empty(),
-        )
-        .await;
-    assert_eq!(wrong.status, 401);
-    f.send(
-        Fixture::as_user("DELETE", &format!("/keys/{id}"), "hobbes"),
-        Body::empty(),
-    )
-    .await;
-    let revoked = f
-        .send(
-            request("GET", "/whoami").header("x-api-key", &key),
-            Body::empty(),
-        )
-        .await;
-    assert_eq!(revoked.status, 401);
+    let direct = with_key(&f, &key).expect(200).await;
+    assert_eq!(direct.text(), "hobbes");
+    with_key(&f, "wk_a.b").expect(401).await;
+    revoke(&f, &id, "hobbes").expect(204).await;
+    with_key(&f, &key).expect(401).await;
 }
 
 fn now(f: &Fixture) -> String {
@@ -162,15 +147,24 @@ fn now(f: &Fixture) -> String {
         .to_string()
 }
 
-fn signed(path: &str, key: &str, id: &str, timestamp: &str, body: &str) -> http::request::Builder {
+/// A form `POST` of `body` to `path`, signed with API key `key` (of id `id`).
+fn signed(
+    f: &Fixture,
+    path: &str,
+    key: &str,
+    id: &str,
+    timestamp: &str,
+    body: &str,
+) -> RequestBuilder {
     let (path_only, query) = path.split_once('?').unwrap_or((path, ""));
     let signature =
         sign_request(key, "POST", path_only, query, timestamp, body.as_bytes()).unwrap();
-    request("POST", path)
-        .header("content-type", "application/x-www-form-urlencoded")
+    f.client
+        .post(path)
         .header("x-warden-key", id)
         .header("x-warden-timestamp", timestamp)
         .header("x-warden-signature", signature)
+        .body(body.to_owned(), FORM)
 }
 
 #[tokio::test]
@@ -180,37 +174,23 @@ async fn signed_requests_are_checked_within_a_window_and_used_once() {
     let ts = now(&f);
     let path = "/keys";
     let body = "name=signed";
-    let ok = f
-        .send(signed(path, &key, &id, &ts, body), Body::from(body))
+    signed(&f, path, &key, &id, &ts, body).expect(201).await;
+    let replay = signed(&f, path, &key, &id, &ts, body).expect(401).await;
+    assert_eq!(replay.error(), "signature already used");
+    // The body is signed.
+    signed(&f, path, &key, &id, &now(&f), body)
+        .body("name=other", FORM)
+        .expect(401)
         .await;
-    assert_eq!(ok.status, 201, "{:?}", ok.body);
-    let replay = f
-        .send(signed(path, &key, &id, &ts, body), Body::from(body))
-        .await;
-    assert_eq!(
-        (replay.status, replay.error()),
-        (401, "signature already used".into())
-    );
-    let tampered = f
-        .send(
-            signed(path, &key, &id, &now(&f), body),
-            Body::from("name=other"),
-        )
-        .await;
-    assert_eq!(tampered.status, 401, "the body is signed");
     let old = (SystemTime::now() - Duration::from_secs(3600))
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
         .to_string();
-    let stale = f
-        .send(signed(path, &key, &id, &old, body), Body::from(body))
+    signed(&f, path, &key, &id, &old, body).expect(401).await;
+    signed(&f, path, &key, "nope", &now(&f), body)
+        .expect(401)
         .await;
-    assert_eq!(stale.status, 401);
-    let unknown_key = f
-        .send(signed(path, &key, "nope", &now(&f), body), Body::from(body))
-        .await;
-    assert_eq!(unknown_key.status, 401);
 }
 
 fn signing_settings(secret: &str, previous: Vec<Secret>) -> Settings {
@@ -233,7 +213,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A request to `POST /keys` signed as an attacker would, with `signing_key` as HMAC key.
-fn forged(signing_key: &[u8], id: &str, timestamp: &str, body: &str) -> http::request::Builder {
+fn forged(
+    f: &Fixture,
+    signing_key: &[u8],
+    id: &str,
+    timestamp: &str,
+    body: &str,
+) -> RequestBuilder {
     use hmac::{Hmac, KeyInit, Mac};
     use sha2::{Digest, Sha256};
     let canonical = format!(
@@ -242,11 +228,12 @@ fn forged(signing_key: &[u8], id: &str, timestamp: &str, body: &str) -> http::re
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).unwrap();
     mac.update(canonical.as_bytes());
-    request("POST", "/keys")
-        .header("content-type", "application/x-www-form-urlencoded")
+    f.client
+        .post("/keys")
         .header("x-warden-key", id)
         .header("x-warden-timestamp", timestamp)
         .header("x-warden-signature", hex(&mac.finalize().into_bytes()))
+        .body(body.to_owned(), FORM)
 }
 
 /// Every value the key store holds for a key, as text and, where it is hex, as bytes: what
@@ -286,15 +273,15 @@ async fn a_signature_keyed_with_what_the_database_holds_is_refused() {
     let body = "name=forged";
     let ts = now(&f);
     for value in stored_values(&stored) {
-        let reply = f
-            .send(forged(&value, &id, &ts, body), Body::from(body))
-            .await;
-        assert_eq!(reply.status, 401, "signed with {value:?}: {:?}", reply.body);
+        let reply = forged(&f, &value, &id, &ts, body).send().await;
+        assert_eq!(
+            reply.status(),
+            401,
+            "signed with {value:?}: {:?}",
+            reply.bytes()
+        );
     }
-    let real = f
-        .send(signed("/keys", &key, &id, &ts, body), Body::from(body))
-        .await;
-    assert_eq!(real.status, 201, "{:?}", real.body);
+    signed(&f, "/keys", &key, &id, &ts, body).expect(201).await;
 }
 
 #[tokio::test]
@@ -311,16 +298,12 @@ async fn a_key_made_before_signing_keys_were_sealed_cannot_sign_but_still_buys_t
         .await
         .unwrap();
     let body = "name=signed";
-    let refused = f
-        .send(signed("/keys", &key, id, &now(&f), body), Body::from(body))
+    let refused = signed(&f, "/keys", &key, id, &now(&f), body)
+        .expect(401)
         .await;
     assert_eq!(
-        (refused.status, refused.error()),
-        (
-            401,
-            "this API key predates sealed signing keys and cannot sign requests: make a new key"
-                .into()
-        )
+        refused.error(),
+        "this API key predates sealed signing keys and cannot sign requests: make a new key"
     );
     token(&exchange(&f, "hobbes", &key).await);
 }
@@ -338,22 +321,14 @@ async fn keys_sign_under_a_previous_secret_until_it_is_retired() {
     let new_secret = "the new secret, also long enough for tokens";
     let rotated = process(signing_settings(new_secret, vec![Secret::new(SECRET)]));
     let body = "name=rotated";
-    let ok = rotated
-        .send(
-            signed("/keys", &key, &id, &now(&rotated), body),
-            Body::from(body),
-        )
+    signed(&rotated, "/keys", &key, &id, &now(&rotated), body)
+        .expect(201)
         .await;
-    assert_eq!(ok.status, 201, "{:?}", ok.body);
     let retired = process(signing_settings(new_secret, Vec::new()));
     let body = "name=retired";
-    let refused = retired
-        .send(
-            signed("/keys", &key, &id, &now(&retired), body),
-            Body::from(body),
-        )
+    signed(&retired, "/keys", &key, &id, &now(&retired), body)
+        .expect(401)
         .await;
-    assert_eq!(refused.status, 401, "{:?}", refused.body);
     // The key itself is unchanged: it still buys tokens.
     token(&exchange(&retired, "susie", &key).await);
 }

@@ -2,15 +2,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::body::Body;
 use serde::Deserialize;
 use warden::{
     Access, App, Auth, Authz, Close, CurrentUser, GroupCheck, Mode, ObjectCheck, Open, Params,
     Policy, Result, Routes, all, any, get, group, object,
 };
+use warden_test::Client;
 
-use crate::common::{CountingHasher, basic, call, request, settings, users};
+use crate::common::{CountingHasher, ErrorBody, client, settings, users};
 
 #[derive(Clone, Default)]
 struct Seen(Arc<Mutex<Vec<(String, String, Mode)>>>);
@@ -32,7 +31,7 @@ async fn needs_x(Params(p): Params<Needs>) -> String {
     p.x.to_string()
 }
 
-fn app() -> (Router, Seen) {
+fn app() -> (Client, Seen) {
     let seen = Seen::default();
     let log = seen.clone();
     let owned = move |check: ObjectCheck<()>| {
@@ -95,21 +94,23 @@ fn app() -> (Router, Seen) {
         )
         .build()
         .unwrap();
-    (app.router(), seen)
+    (client(app.router()), seen)
 }
 
-async fn get_as(router: &Router, uri: &str, user: Option<(&str, &str)>) -> (u16, String) {
-    let mut req = request("GET", uri);
+/// `GET uri` with these Basic credentials, if any: the status, and the body of a success or
+/// the error message of a failure.
+async fn get_as(client: &Client, uri: &str, user: Option<(&str, &str)>) -> (u16, String) {
+    let mut req = client.get(uri);
     if let Some((login, password)) = user {
-        req = req.header("authorization", basic(login, password));
+        req = req.basic_auth(login, password);
     }
-    let reply = call(router, req.body(Body::empty()).unwrap()).await;
-    let text = if reply.status < 400 {
-        String::from_utf8(reply.body.to_vec()).unwrap()
+    let reply = req.send().await;
+    let text = if reply.status().as_u16() < 400 {
+        reply.text().to_owned()
     } else {
         reply.error()
     };
-    (reply.status, text)
+    (reply.status().as_u16(), text)
 }
 
 const CALVIN: Option<(&str, &str)> = Some(("calvin", "hobbes"));
@@ -118,87 +119,82 @@ const SUSIE: Option<(&str, &str)> = Some(("susie", "derkins"));
 
 #[tokio::test]
 async fn open_routes_ignore_credentials_unless_the_handler_asks() {
-    let (router, _) = app();
-    assert_eq!(get_as(&router, "/open", None).await, (200, "open".into()));
+    let (client, _) = app();
+    assert_eq!(get_as(&client, "/open", None).await, (200, "open".into()));
     assert_eq!(
-        get_as(&router, "/open", Some(("calvin", "wrong"))).await,
+        get_as(&client, "/open", Some(("calvin", "wrong"))).await,
         (200, "open".into())
     );
-    assert_eq!(get_as(&router, "/maybe", None).await, (200, "null".into()));
+    assert_eq!(get_as(&client, "/maybe", None).await, (200, "null".into()));
     assert_eq!(
-        get_as(&router, "/maybe", CALVIN).await,
+        get_as(&client, "/maybe", CALVIN).await,
         (200, "\"calvin\"".into())
     );
     assert_eq!(
-        get_as(&router, "/maybe", Some(("calvin", "wrong"))).await,
+        get_as(&client, "/maybe", Some(("calvin", "wrong"))).await,
         (401, "invalid credentials".into())
     );
 }
 
 #[tokio::test]
 async fn close_is_always_403() {
-    let (router, _) = app();
-    assert_eq!(get_as(&router, "/close", None).await.0, 403);
-    assert_eq!(get_as(&router, "/close", CALVIN).await.0, 403);
+    let (client, _) = app();
+    assert_eq!(get_as(&client, "/close", None).await.0, 403);
+    assert_eq!(get_as(&client, "/close", CALVIN).await.0, 403);
 }
 
 #[tokio::test]
 async fn auth_requires_any_authenticated_user() {
-    let (router, _) = app();
-    let reply = call(
-        &router,
-        request("GET", "/auth").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(reply.status, 401);
+    let (client, _) = app();
+    let reply = client.get("/auth").expect(401).await;
     assert_eq!(reply.error(), "authentication required");
     assert_eq!(
         reply.header("www-authenticate"),
         Some("Basic realm=\"stuff\", Bearer realm=\"stuff\"")
     );
-    assert_eq!(get_as(&router, "/auth", SUSIE).await, (200, "susie".into()));
+    assert_eq!(get_as(&client, "/auth", SUSIE).await, (200, "susie".into()));
 }
 
 #[tokio::test]
 async fn groups_from_the_directory_and_from_checkers() {
-    let (router, _) = app();
-    assert_eq!(get_as(&router, "/admin", None).await.0, 401);
+    let (client, _) = app();
+    assert_eq!(get_as(&client, "/admin", None).await.0, 401);
     assert_eq!(
-        get_as(&router, "/admin", HOBBES).await,
+        get_as(&client, "/admin", HOBBES).await,
         (403, "not in group \"ADMIN\"".into())
     );
     assert_eq!(
-        get_as(&router, "/admin", CALVIN).await,
+        get_as(&client, "/admin", CALVIN).await,
         (200, "calvin".into())
     );
-    assert_eq!(get_as(&router, "/even", SUSIE).await.0, 403);
+    assert_eq!(get_as(&client, "/even", SUSIE).await.0, 403);
     assert_eq!(
-        get_as(&router, "/even", HOBBES).await,
+        get_as(&client, "/even", HOBBES).await,
         (200, "hobbes".into())
     );
     // A declaration parsed from configuration text works the same.
-    assert_eq!(get_as(&router, "/text", SUSIE).await.0, 403);
-    assert_eq!(get_as(&router, "/text", HOBBES).await.0, 200);
+    assert_eq!(get_as(&client, "/text", SUSIE).await.0, 403);
+    assert_eq!(get_as(&client, "/text", HOBBES).await.0, 200);
 }
 
 #[tokio::test]
 async fn object_checker_answers_allow_deny_or_not_found() {
-    let (router, seen) = app();
-    assert_eq!(get_as(&router, "/object/1", None).await.0, 401);
+    let (client, seen) = app();
+    assert_eq!(get_as(&client, "/object/1", None).await.0, 401);
     assert_eq!(
-        get_as(&router, "/object/1", CALVIN).await,
+        get_as(&client, "/object/1", CALVIN).await,
         (200, "calvin".into())
     );
     assert_eq!(
-        get_as(&router, "/object/1", HOBBES).await,
+        get_as(&client, "/object/1", HOBBES).await,
         (403, "permission denied on owned:1".into())
     );
     assert_eq!(
-        get_as(&router, "/object/42", HOBBES).await,
+        get_as(&client, "/object/42", HOBBES).await,
         (404, "owned not found: 42".into())
     );
     assert_eq!(
-        get_as(&router, "/object/abc", HOBBES).await,
+        get_as(&client, "/object/abc", HOBBES).await,
         (400, "parameter \"oid\" must be an integer".into())
     );
     let modes: Vec<Mode> = seen.0.lock().unwrap().iter().map(|s| s.2).collect();
@@ -207,56 +203,52 @@ async fn object_checker_answers_allow_deny_or_not_found() {
 
 #[tokio::test]
 async fn object_mode_follows_the_method_unless_declared() {
-    let (router, seen) = app();
-    let req = request("DELETE", "/object/1")
-        .header("authorization", basic("calvin", "hobbes"))
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(call(&router, req).await.status, 200);
-    assert_eq!(get_as(&router, "/write/1", CALVIN).await.0, 200);
+    let (client, seen) = app();
+    client.delete("/object/1").user("calvin").expect(200).await;
+    assert_eq!(get_as(&client, "/write/1", CALVIN).await.0, 200);
     let modes: Vec<Mode> = seen.0.lock().unwrap().iter().map(|s| s.2).collect();
     assert_eq!(modes, [Mode::Delete, Mode::Write]);
 }
 
 #[tokio::test]
 async fn checks_run_in_order_401_403_400_404() {
-    let (router, _) = app();
+    let (client, _) = app();
     // No credentials: 401 even though the parameter is missing and the object unknown.
-    assert_eq!(get_as(&router, "/typed/42", None).await.0, 401);
-    assert_eq!(get_as(&router, "/admin/x", None).await.0, 401);
+    assert_eq!(get_as(&client, "/typed/42", None).await.0, 401);
+    assert_eq!(get_as(&client, "/admin/x", None).await.0, 401);
     // Groups answer before parameters are read.
-    assert_eq!(get_as(&router, "/admin/x", HOBBES).await.0, 403);
+    assert_eq!(get_as(&client, "/admin/x", HOBBES).await.0, 403);
     // Parameters answer before the object checker.
     assert_eq!(
-        get_as(&router, "/typed/42", HOBBES).await,
+        get_as(&client, "/typed/42", HOBBES).await,
         (400, "parameter \"x\" is missing".into())
     );
-    assert_eq!(get_as(&router, "/typed/42?x=1", HOBBES).await.0, 404);
-    assert_eq!(get_as(&router, "/typed/1?x=1", HOBBES).await.0, 403);
+    assert_eq!(get_as(&client, "/typed/42?x=1", HOBBES).await.0, 404);
+    assert_eq!(get_as(&client, "/typed/1?x=1", HOBBES).await.0, 403);
     assert_eq!(
-        get_as(&router, "/typed/1?x=7", CALVIN).await,
+        get_as(&client, "/typed/1?x=7", CALVIN).await,
         (200, "7".into())
     );
 }
 
 #[tokio::test]
 async fn any_and_all_combine_groups_and_objects() {
-    let (router, seen) = app();
+    let (client, seen) = app();
     // any: the admin passes without owning; the owner passes without being admin.
-    assert_eq!(get_as(&router, "/either/2", CALVIN).await.0, 200);
+    assert_eq!(get_as(&client, "/either/2", CALVIN).await.0, 200);
     assert!(
         seen.0.lock().unwrap().is_empty(),
         "object checker skipped for the admin"
     );
-    assert_eq!(get_as(&router, "/either/2", HOBBES).await.0, 200);
-    assert_eq!(get_as(&router, "/either/1", SUSIE).await.0, 403);
-    assert_eq!(get_as(&router, "/either/42", SUSIE).await.0, 404);
+    assert_eq!(get_as(&client, "/either/2", HOBBES).await.0, 200);
+    assert_eq!(get_as(&client, "/either/1", SUSIE).await.0, 403);
+    assert_eq!(get_as(&client, "/either/42", SUSIE).await.0, 404);
     // all: a failed group stops before the object checker.
     let before = seen.0.lock().unwrap().len();
-    assert_eq!(get_as(&router, "/both/1", SUSIE).await.0, 403);
+    assert_eq!(get_as(&client, "/both/1", SUSIE).await.0, 403);
     assert_eq!(seen.0.lock().unwrap().len(), before);
-    assert_eq!(get_as(&router, "/both/1", CALVIN).await.0, 200);
-    assert_eq!(get_as(&router, "/both/1", HOBBES).await.0, 403);
+    assert_eq!(get_as(&client, "/both/1", CALVIN).await.0, 200);
+    assert_eq!(get_as(&client, "/both/1", HOBBES).await.0, 403);
 }
 
 #[tokio::test]

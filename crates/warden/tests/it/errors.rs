@@ -6,7 +6,9 @@ use axum::Router;
 use axum::body::Body;
 use warden::{App, Error, Open, RequestId, Routes, ServerSettings, Settings, get, post};
 
-use crate::common::{Reply, call, request, settings, users};
+use warden_test::Client;
+
+use crate::common::{ErrorBody, call, client, request, settings, users};
 
 #[derive(serde::Deserialize)]
 struct Thing {
@@ -80,33 +82,26 @@ fn router_with(settings: Settings) -> Router {
         .router()
 }
 
-async fn get_reply(uri: &str) -> Reply {
-    call(
-        &router_with(settings()),
-        request("GET", uri).body(Body::empty()).unwrap(),
-    )
-    .await
+/// A client of the application with `settings`.
+fn app_with(settings: Settings) -> Client {
+    client(router_with(settings))
+}
+
+fn app() -> Client {
+    app_with(settings())
 }
 
 #[tokio::test]
 async fn unknown_paths_are_404_json() {
-    let reply = get_reply("/nowhere").await;
-    assert_eq!((reply.status, reply.error()), (404, "no such route".into()));
+    let reply = app().get("/nowhere").expect(404).await;
+    assert_eq!(reply.error(), "no such route");
     assert_eq!(reply.header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]
 async fn wrong_methods_are_405_json_with_allow() {
-    let router = router_with(settings());
-    let reply = call(
-        &router,
-        request("PUT", "/stuff/1").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (405, "method not allowed".into())
-    );
+    let reply = app().put("/stuff/1").expect(405).await;
+    assert_eq!(reply.error(), "method not allowed");
     let allow = reply.header("allow").unwrap();
     for method in ["GET", "HEAD", "DELETE"] {
         assert!(allow.contains(method), "{allow}");
@@ -115,34 +110,29 @@ async fn wrong_methods_are_405_json_with_allow() {
 
 #[tokio::test]
 async fn handler_errors_keep_their_status_and_message() {
-    let reply = get_reply("/missing").await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (404, "no such sid: 42".into())
-    );
-    let reply = get_reply("/conflict").await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (409, "conflict on user: bro".into())
-    );
-    let reply = get_reply("/busy").await;
-    assert_eq!(reply.status, 429);
+    let client = app();
+    let reply = client.get("/missing").expect(404).await;
+    assert_eq!(reply.error(), "no such sid: 42");
+    let reply = client.get("/conflict").expect(409).await;
+    assert_eq!(reply.error(), "conflict on user: bro");
+    let reply = client.get("/busy").expect(429).await;
     assert_eq!(reply.header("retry-after"), Some("3"));
-    let reply = get_reply("/teapot").await;
-    assert_eq!((reply.status, reply.error()), (418, "client error".into()));
+    let reply = client.get("/teapot").expect(418).await;
+    assert_eq!(reply.error(), "client error");
 }
 
 #[tokio::test]
 async fn server_errors_show_a_request_id_and_no_internals() {
+    let client = app();
     for uri in ["/internal", "/panic"] {
-        let reply = get_reply(uri).await;
-        assert_eq!(reply.status, 500, "{uri}");
-        let body = String::from_utf8(reply.body.to_vec()).unwrap();
+        let reply = client.get(uri).send().await;
+        assert_eq!(reply.status(), 500, "{uri}");
+        let body = reply.text();
         assert!(
             !body.contains("hunter2") && !body.contains("secret"),
             "{body}"
         );
-        let json = reply.json();
+        let json = reply.json_value();
         assert_eq!(json["error"], "internal server error");
         assert_eq!(
             json["request_id"].as_str(),
@@ -154,18 +144,18 @@ async fn server_errors_show_a_request_id_and_no_internals() {
 
 #[tokio::test]
 async fn axum_rejections_are_reshaped_without_parser_details() {
-    let router = router_with(settings());
+    let client = app();
     for (content_type, body) in [
         ("application/json", "{\"name\": 1}"),
         ("application/json", "{oops"),
         ("text/plain", "name=x"),
     ] {
-        let req = request("POST", "/axum-json")
-            .header("content-type", content_type)
-            .body(Body::from(body))
-            .unwrap();
-        let reply = call(&router, req).await;
-        assert!(reply.status >= 400 && reply.status < 500);
+        let reply = client
+            .post("/axum-json")
+            .body(body, content_type)
+            .send()
+            .await;
+        assert!(reply.status().is_client_error(), "{}", reply.status());
         let error = reply.error();
         assert!(
             !error.contains("line") && !error.contains("column") && !error.contains("Thing"),
@@ -176,50 +166,45 @@ async fn axum_rejections_are_reshaped_without_parser_details() {
 
 #[tokio::test]
 async fn request_ids_are_generated_or_taken_from_the_client() {
-    let router = router_with(settings());
-    let a = call(&router, request("GET", "/id").body(Body::empty()).unwrap()).await;
-    let b = call(&router, request("GET", "/id").body(Body::empty()).unwrap()).await;
-    let id_a = a.header("x-request-id").unwrap().to_owned();
-    assert_eq!(&a.body[..], id_a.as_bytes());
-    assert_ne!(Some(id_a.as_str()), b.header("x-request-id"));
-    let given = request("GET", "/id")
+    let client = app();
+    let a = client.get("/id").send().await;
+    let b = client.get("/id").send().await;
+    let id_a = a.header("x-request-id").unwrap();
+    assert_eq!(a.text(), id_a);
+    assert_ne!(Some(id_a), b.header("x-request-id"));
+    let given = client
+        .get("/id")
         .header("x-request-id", "trace-42")
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(
-        call(&router, given).await.header("x-request-id"),
-        Some("trace-42")
-    );
-    let hostile = request("GET", "/id")
+        .send()
+        .await;
+    assert_eq!(given.header("x-request-id"), Some("trace-42"));
+    let hostile = client
+        .get("/id")
         .header("x-request-id", "a b\"c")
-        .body(Body::empty())
-        .unwrap();
-    assert_ne!(
-        call(&router, hostile).await.header("x-request-id"),
-        Some("a b\"c")
-    );
+        .send()
+        .await;
+    assert_ne!(hostile.header("x-request-id"), Some("a b\"c"));
 }
 
 #[tokio::test]
 async fn oversized_headers_are_431_json() {
-    let router = router_with(Settings {
+    let client = app_with(Settings {
         server: ServerSettings {
             max_header_bytes: 1024,
             ..ServerSettings::default()
         },
         ..settings()
     });
-    let req = request("GET", "/stuff/1")
+    let reply = client
+        .get("/stuff/1")
         .header("x-padding", "p".repeat(2000))
-        .body(Body::empty())
-        .unwrap();
-    let reply = call(&router, req).await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (431, "request headers are too large".into())
-    );
+        .expect(431)
+        .await;
+    assert_eq!(reply.error(), "request headers are too large");
 }
 
+// A raw in-process call (common::call): the paused clock is the test runtime's, and a
+// warden-test request runs on the client's own runtime, where this would wait in real time.
 #[tokio::test(start_paused = true)]
 async fn slow_requests_time_out_with_503() {
     let router = router_with(Settings {

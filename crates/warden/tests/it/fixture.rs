@@ -1,21 +1,22 @@
 //! An application with every token flow mounted: sessions, API keys, scoped tokens, a kick
-//! route, tagged routes with nested parameters; its clock, keys and store are the test's.
+//! route, tagged routes with nested parameters; its clock, keys and store are the test's, and
+//! a warden-test client with the seed's users sends it requests.
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
 use warden::api_keys::MemoryApiKeys;
 use warden::clock::ManualClock;
 use warden::store::{MemoryStore, Store};
 use warden::{
     App, Auth, CurrentUser, Open, Params, Result, Routes, Settings, Users, delete, get, group,
 };
+use warden_test::Client;
 
-use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+use crate::common::{CountingHasher, client, settings, users};
 
 pub(crate) struct Fixture {
-    pub(crate) router: Router,
+    /// Sends requests to the application in-process, as calvin, hobbes, susie or anonymously.
+    pub(crate) client: Client,
     pub(crate) clock: ManualClock,
     pub(crate) app: App,
     /// The API key store, as the database would hold it.
@@ -77,7 +78,7 @@ pub(crate) fn fixture_with_keys(
         .build()
         .unwrap();
     Fixture {
-        router: app.router(),
+        client: client(app.router()),
         clock,
         app,
         keys,
@@ -92,47 +93,4 @@ pub(crate) fn fixture(settings: Settings) -> Fixture {
 
 pub(crate) fn default_fixture() -> Fixture {
     fixture(settings())
-}
-
-impl Fixture {
-    pub(crate) async fn send(&self, req: http::request::Builder, body: Body) -> Reply {
-        call(&self.router, req.body(body).unwrap()).await
-    }
-
-    /// GET `uri` with `Authorization: Bearer token`.
-    pub(crate) async fn bearer(&self, uri: &str, token: &str) -> Reply {
-        self.send(
-            request("GET", uri).header("authorization", format!("Bearer {token}")),
-            Body::empty(),
-        )
-        .await
-    }
-
-    /// A request authenticated with the seed users' passwords.
-    pub(crate) fn as_user(method: &str, uri: &str, login: &str) -> http::request::Builder {
-        let password = match login {
-            "calvin" => "hobbes",
-            "hobbes" => "susie",
-            _ => "derkins",
-        };
-        request(method, uri).header("authorization", basic(login, password))
-    }
-
-    pub(crate) async fn json(
-        &self,
-        method: &str,
-        uri: &str,
-        login: Option<&str>,
-        body: serde_json::Value,
-    ) -> Reply {
-        let req = match login {
-            Some(login) => Self::as_user(method, uri, login),
-            None => request(method, uri),
-        };
-        self.send(
-            req.header("content-type", "application/json"),
-            Body::from(body.to_string()),
-        )
-        .await
-    }
 }

@@ -3,15 +3,14 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
 use serde::Deserialize;
 use warden::{
     App, Auth, CurrentUser, MemoryDirectory, Open, Params, Passwords, Result, Routes, UserRecord,
     get, post,
 };
+use warden_test::Client;
 
-use crate::common::{basic, call, request, settings};
+use crate::common::{ErrorBody, client, settings};
 
 /// Made by argon2-cffi (time_cost=2, memory_cost=19456, parallelism=1).
 const CALVIN_ARGON2: &str = "$argon2id$v=19$m=19456,t=2,p=1$s0Dtr19l1YPKkHLiUWV6lQ$dG+9OgQEesjtwKBTLRGjLKMECrccmK6B0BxUqMKvaGc";
@@ -37,7 +36,8 @@ async fn whoami(user: CurrentUser) -> String {
     user.login().to_owned()
 }
 
-fn app() -> (Router, MemoryDirectory) {
+/// The seed's users and passwords, with real hashes.
+fn app() -> (Client, MemoryDirectory) {
     let users = MemoryDirectory::new();
     users.insert(UserRecord::new("calvin", CALVIN_ARGON2));
     users.insert(UserRecord::new("hobbes", HOBBES_BCRYPT));
@@ -55,35 +55,37 @@ fn app() -> (Router, MemoryDirectory) {
         .build()
         .unwrap()
         .router();
-    (router, users)
+    (client(router), users)
 }
 
-async fn whoami_as(router: &Router, login: &str, password: &str) -> u16 {
-    let req = request("GET", "/whoami")
-        .header("authorization", basic(login, password))
-        .body(Body::empty())
-        .unwrap();
-    call(router, req).await.status
+async fn whoami_as(client: &Client, login: &str, password: &str) -> u16 {
+    client
+        .get("/whoami")
+        .basic_auth(login, password)
+        .send()
+        .await
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
 async fn argon2id_and_imported_bcrypt_hashes_verify() {
-    let (router, _) = app();
-    assert_eq!(whoami_as(&router, "calvin", "hobbes").await, 200);
-    assert_eq!(whoami_as(&router, "calvin", "Hobbes").await, 401);
-    assert_eq!(whoami_as(&router, "hobbes", "susie").await, 200);
+    let (client, _) = app();
+    assert_eq!(whoami_as(&client, "calvin", "hobbes").await, 200);
+    assert_eq!(whoami_as(&client, "calvin", "Hobbes").await, 401);
+    assert_eq!(whoami_as(&client, "hobbes", "susie").await, 200);
     assert_eq!(
-        whoami_as(&router, "susie", "derkins").await,
+        whoami_as(&client, "susie", "derkins").await,
         200,
         "$2y$ verifies"
     );
-    assert_eq!(whoami_as(&router, "susie", "derkin").await, 401);
+    assert_eq!(whoami_as(&client, "susie", "derkin").await, 401);
 }
 
 #[tokio::test]
 async fn a_bcrypt_hash_is_upgraded_to_argon2id_at_login() {
-    let (router, users) = app();
-    assert_eq!(whoami_as(&router, "hobbes", "susie").await, 200);
+    let (client, users) = app();
+    assert_eq!(whoami_as(&client, "hobbes", "susie").await, 200);
     // The upgrade runs in the background, so as not to delay the login: wait for it.
     let mut upgraded = None;
     for _ in 0..500 {
@@ -96,7 +98,7 @@ async fn a_bcrypt_hash_is_upgraded_to_argon2id_at_login() {
     }
     assert!(upgraded.is_some(), "the hash was not upgraded");
     // An argon2id hash with current costs is left alone.
-    assert_eq!(whoami_as(&router, "calvin", "hobbes").await, 200);
+    assert_eq!(whoami_as(&client, "calvin", "hobbes").await, 200);
     assert_eq!(
         users.get("calvin").unwrap().password_hash.as_deref(),
         Some(CALVIN_ARGON2)
@@ -105,31 +107,19 @@ async fn a_bcrypt_hash_is_upgraded_to_argon2id_at_login() {
 
 #[tokio::test]
 async fn new_passwords_follow_the_policy_and_hash_with_argon2id() {
-    let (router, _) = app();
-    let send = |body: &'static str| {
-        let router = router.clone();
-        async move {
-            let req = request("POST", "/register")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap();
-            call(&router, req).await
-        }
+    let (client, _) = app();
+    let register = |pword: &str| {
+        client
+            .post("/register")
+            .form(&[("login", "moe"), ("pword", pword)])
     };
-    let short = send("login=moe&pword=secret").await;
-    assert_eq!(
-        (short.status, short.error()),
-        (400, "password must have at least 8 characters".into())
-    );
-    let common = send("login=moe&pword=password123").await;
-    assert_eq!(
-        (common.status, common.error()),
-        (400, "password is too common".into())
-    );
-    let ok = send("login=moe&pword=a-long-enough-secret").await;
-    assert_eq!(ok.status, 200);
+    let short = register("secret").expect(400).await;
+    assert_eq!(short.error(), "password must have at least 8 characters");
+    let common = register("password123").expect(400).await;
+    assert_eq!(common.error(), "password is too common");
+    let ok = register("a-long-enough-secret").expect(200).await;
     assert!(
-        ok.json()
+        ok.json_value()
             .as_str()
             .unwrap()
             .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")

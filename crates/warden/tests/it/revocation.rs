@@ -4,23 +4,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use warden::BoxFuture;
 use warden::clock::ManualClock;
 use warden::store::{MemoryStore, Store};
 use warden::{AuthSettings, Error, Secret, Settings, TokenFormat};
+use warden_test::RequestBuilder;
 
-use crate::common::{SECRET, settings};
+use crate::common::{ErrorBody, SECRET, settings};
 use crate::fixture::{Fixture, fixture, fixture_with};
 
 async fn kick(f: &Fixture, login: &str) {
-    let reply = f
-        .send(
-            Fixture::as_user("DELETE", &format!("/kick/{login}"), "calvin"),
-            Body::empty(),
-        )
+    f.client
+        .delete(&format!("/kick/{login}"))
+        .user("calvin")
+        .expect(204)
         .await;
-    assert_eq!(reply.status, 204);
+}
+
+/// `GET /whoami` with this bearer token.
+fn whoami(f: &Fixture, token: &str) -> RequestBuilder {
+    f.client.get("/whoami").bearer(token)
 }
 
 fn jwt_settings() -> Settings {
@@ -39,22 +42,16 @@ async fn a_kick_revokes_compact_and_jwt_tokens_without_listing_them() {
         let f = fixture(settings);
         let before = f.app.tokens().mint_for("hobbes").unwrap().into_string();
         let other = f.app.tokens().mint_for("susie").unwrap().into_string();
-        assert_eq!(f.bearer("/whoami", &before).await.status, 200);
+        whoami(&f, &before).expect(200).await;
         kick(&f, "hobbes").await;
-        let refused = f.bearer("/whoami", &before).await;
-        assert_eq!(
-            (refused.status, refused.error()),
-            (401, "revoked token".into())
-        );
-        assert_eq!(
-            f.bearer("/whoami", &other).await.status,
-            200,
-            "others keep theirs"
-        );
+        let refused = whoami(&f, &before).expect(401).await;
+        assert_eq!(refused.error(), "revoked token");
+        // Others keep theirs.
+        whoami(&f, &other).expect(200).await;
         // Tokens minted after the kick work.
         f.clock.advance(Duration::from_secs(2));
         let after = f.app.tokens().mint_for("hobbes").unwrap().into_string();
-        assert_eq!(f.bearer("/whoami", &after).await.status, 200);
+        whoami(&f, &after).expect(200).await;
     }
 }
 
@@ -77,15 +74,12 @@ async fn a_rotated_secret_still_verifies_old_tokens_until_it_is_retired() {
         Arc::clone(&store),
         clock.clone(),
     );
-    assert_eq!(new.bearer("/whoami", &token).await.status, 200);
+    whoami(&new, &token).expect(200).await;
     let fresh = new.app.tokens().mint_for("hobbes").unwrap().into_string();
-    assert_eq!(
-        old.bearer("/whoami", &fresh).await.status,
-        401,
-        "new tokens use the new key"
-    );
+    // New tokens use the new key.
+    whoami(&old, &fresh).expect(401).await;
     let retired = fixture_with(rotated(Vec::new()), store, clock);
-    assert_eq!(retired.bearer("/whoami", &token).await.status, 401);
+    whoami(&retired, &token).expect(401).await;
 }
 
 #[tokio::test]
@@ -117,19 +111,13 @@ async fn shared_revocation(store: Arc<dyn Store>, clock: ManualClock) {
     let a = fixture_with(jwt_settings(), Arc::clone(&store), clock.clone());
     let b = fixture_with(jwt_settings(), store, clock.clone());
     let token = a.app.tokens().mint_for("hobbes").unwrap().into_string();
-    assert_eq!(b.bearer("/whoami", &token).await.status, 200);
+    whoami(&b, &token).expect(200).await;
     kick(&a, "hobbes").await;
-    assert_eq!(
-        a.bearer("/whoami", &token).await.status,
-        401,
-        "at once where revoked"
-    );
+    // At once where revoked,
+    whoami(&a, &token).expect(401).await;
+    // and within a second elsewhere.
     clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        b.bearer("/whoami", &token).await.status,
-        401,
-        "within a second elsewhere"
-    );
+    whoami(&b, &token).expect(401).await;
 }
 
 /// A store that is down.
@@ -168,14 +156,10 @@ impl Store for Down {
 async fn token_requests_fail_closed_when_the_store_is_down() {
     let f = fixture_with(settings(), Arc::new(Down), ManualClock::starting_now());
     let token = f.app.tokens().mint_for("hobbes").unwrap().into_string();
-    let reply = f.bearer("/whoami", &token).await;
-    assert_eq!(reply.status, 503);
+    let reply = whoami(&f, &token).expect(503).await;
     assert_eq!(reply.header("retry-after"), Some("1"));
     // Passwords do not need the store.
-    let basic = f
-        .send(Fixture::as_user("GET", "/whoami", "hobbes"), Body::empty())
-        .await;
-    assert_eq!(basic.status, 200);
+    f.client.get("/whoami").user("hobbes").expect(200).await;
 }
 
 #[tokio::test]
@@ -183,11 +167,8 @@ async fn tokens_of_users_the_directory_does_not_know_are_refused() {
     for settings in [settings(), jwt_settings()] {
         let f = fixture(settings);
         let token = f.app.tokens().mint_for("nobody").unwrap().into_string();
-        let refused = f.bearer("/whoami", &token).await;
-        assert_eq!(
-            (refused.status, refused.error()),
-            (401, "invalid token".into())
-        );
+        let refused = whoami(&f, &token).expect(401).await;
+        assert_eq!(refused.error(), "invalid token");
     }
 }
 
@@ -209,9 +190,6 @@ async fn a_compact_token_dies_with_the_lifetime_it_was_minted_under() {
     // Restarted with an hour: the week-long token has no issue time it can trust, so it is
     // refused rather than escape a kick.
     let f = fixture(settings());
-    let refused = f.bearer("/whoami", &token).await;
-    assert_eq!(
-        (refused.status, refused.error()),
-        (401, "invalid token".into())
-    );
+    let refused = whoami(&f, &token).expect(401).await;
+    assert_eq!(refused.error(), "invalid token");
 }

@@ -5,13 +5,18 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::json;
 use warden::clock::ManualClock;
 use warden::{
     App, Auth, AuthSettings, CurrentUser, IssuedToken, Open, Result, Routes, Scheme, Settings,
     TokenCarrier, Tokens, UserRecord, get, post,
 };
 
-use crate::common::{CountingHasher, Reply, basic, call, request, settings, users};
+use warden_test::{Client, TestResponse};
+
+use crate::common::{CountingHasher, ErrorBody, basic, call, client, request, settings, users};
 
 async fn whoami(user: CurrentUser) -> String {
     user.login().to_owned()
@@ -26,7 +31,8 @@ async fn login(user: CurrentUser, tokens: Tokens) -> Result<IssuedToken> {
 }
 
 struct Fixture {
-    router: Router,
+    /// Sends requests in-process, as calvin, hobbes, susie or with any credentials.
+    client: Client,
     hasher: CountingHasher,
     users: warden::MemoryDirectory,
     clock: ManualClock,
@@ -51,7 +57,7 @@ fn fixture_with(settings: Settings) -> Fixture {
         .build()
         .unwrap();
     Fixture {
-        router: app.router(),
+        client: client(app.router()),
         hasher,
         users,
         clock,
@@ -63,53 +69,42 @@ fn fixture() -> Fixture {
     fixture_with(settings())
 }
 
-async fn send(router: &Router, method: &str, uri: &str, auth: Option<&str>) -> Reply {
-    let mut req = request(method, uri);
-    if let Some(auth) = auth {
-        req = req.header("authorization", auth);
-    }
-    call(router, req.body(Body::empty()).unwrap()).await
-}
-
 #[tokio::test]
 async fn basic_authenticates_and_passwords_may_contain_colons() {
     let f = fixture();
     f.users.insert(UserRecord::new("moe", "plain$se:cr:et"));
-    let reply = send(&f.router, "GET", "/whoami", Some(&basic("moe", "se:cr:et"))).await;
-    assert_eq!((reply.status, &reply.body[..]), (200, &b"moe"[..]));
-    let lower = basic("calvin", "hobbes").replacen("Basic", "basic", 1);
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&lower)).await.status,
-        200
-    );
+    let reply = f
+        .client
+        .get("/whoami")
+        .basic_auth("moe", "se:cr:et")
+        .expect(200)
+        .await;
+    assert_eq!(reply.text(), "moe");
+    // The scheme's name is case-insensitive.
+    let lower = format!("basic {}", BASE64.encode("calvin:hobbes"));
+    f.client
+        .get("/whoami")
+        .header("authorization", lower)
+        .expect(200)
+        .await;
 }
 
 #[tokio::test]
 async fn basic_with_unknown_user_is_401_like_wrong_password() {
     let f = fixture();
-    let unknown = send(
-        &f.router,
-        "GET",
-        "/whoami",
-        Some(&basic("hacker", "secret")),
-    )
-    .await;
+    let whoami =
+        |login: &str, password: &str| f.client.get("/whoami").basic_auth(login, password).send();
+    let unknown = whoami("hacker", "secret").await;
     let after_unknown = f.hasher.count();
-    let wrong = send(
-        &f.router,
-        "GET",
-        "/whoami",
-        Some(&basic("hobbes", "pas-le-bon")),
-    )
-    .await;
+    let wrong = whoami("hobbes", "pas-le-bon").await;
     let after_wrong = f.hasher.count();
-    assert_eq!(unknown.status, 401);
-    assert_eq!(unknown.status, wrong.status);
-    assert_eq!(unknown.body, wrong.body);
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(unknown.bytes(), wrong.bytes());
     assert_eq!(unknown.error(), "invalid credentials");
-    let visible = |r: &Reply| {
+    let visible = |r: &TestResponse| {
         let mut h: Vec<(String, String)> = r
-            .headers
+            .headers()
             .iter()
             .filter(|(n, _)| *n != "x-request-id")
             .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
@@ -128,18 +123,17 @@ async fn a_wrong_password_against_a_weak_hash_pays_the_dummy_verification_too() 
     let f = fixture();
     // An imported low-cost hash (bcrypt with 2^4 rounds, say): it needs a rehash.
     f.users.insert(UserRecord::new("moe", "weak$dinosaur"));
-    let unknown = send(&f.router, "GET", "/whoami", Some(&basic("hacker", "x"))).await;
-    assert_eq!(unknown.status, 401);
+    let whoami =
+        |login: &str, password: &str| f.client.get("/whoami").basic_auth(login, password).send();
+    let unknown = whoami("hacker", "x").await;
+    assert_eq!(unknown.status(), 401);
     let dummy = f.hasher.verified();
     assert_eq!(dummy.len(), 1, "an unknown user verifies the dummy hash");
-    let wrong = send(
-        &f.router,
-        "GET",
-        "/whoami",
-        Some(&basic("moe", "tyrannosaur")),
-    )
-    .await;
-    assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
+    let wrong = whoami("moe", "tyrannosaur").await;
+    assert_eq!(
+        (wrong.status(), wrong.bytes()),
+        (unknown.status(), unknown.bytes())
+    );
     assert_eq!(
         f.hasher.verified()[1..],
         ["weak$dinosaur".to_owned(), dummy[0].clone()],
@@ -147,11 +141,11 @@ async fn a_wrong_password_against_a_weak_hash_pays_the_dummy_verification_too() 
     );
     // A wrong password against a current hash costs one verification, as an unknown user.
     let before = f.hasher.count();
-    send(&f.router, "GET", "/whoami", Some(&basic("hobbes", "x"))).await;
+    assert_eq!(whoami("hobbes", "x").await.status(), 401);
     assert_eq!(f.hasher.count() - before, 1);
     // The right password still logs in (and the weak hash is upgraded in the background).
-    let right = send(&f.router, "GET", "/whoami", Some(&basic("moe", "dinosaur"))).await;
-    assert_eq!((right.status, &right.body[..]), (200, &b"moe"[..]));
+    let right = whoami("moe", "dinosaur").await;
+    assert_eq!((right.status().as_u16(), right.text()), (200, "moe"));
     for _ in 0..500 {
         if f.users.get("moe").unwrap().password_hash.as_deref() == Some("plain$dinosaur") {
             return;
@@ -177,42 +171,35 @@ async fn malformed_authorization_headers_are_401_never_a_panic() {
         "",
         huge.as_str(),
     ] {
-        let reply = send(&f.router, "GET", "/whoami", Some(header)).await;
-        assert_eq!(reply.status, 401, "{header:.40}");
+        let reply = f
+            .client
+            .get("/whoami")
+            .header("authorization", header)
+            .send()
+            .await;
+        assert_eq!(reply.status(), 401, "{header:.40}");
         assert!(reply.header("www-authenticate").is_some());
         reply.error();
     }
-    let non_utf8 = request("GET", "/whoami")
-        .header(
-            "authorization",
-            http::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap(),
-        )
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(call(&f.router, non_utf8).await.status, 401);
+    let non_utf8 = http::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap();
+    f.client
+        .get("/whoami")
+        .header("authorization", non_utf8)
+        .expect(401)
+        .await;
 }
 
 #[tokio::test]
 async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl() {
     let f = fixture();
-    let calvin = basic("calvin", "hobbes");
+    let calvin = || f.client.get("/whoami").user("calvin");
     for _ in 0..5 {
-        assert_eq!(
-            send(&f.router, "GET", "/whoami", Some(&calvin))
-                .await
-                .status,
-            200
-        );
+        calvin().expect(200).await;
     }
     assert_eq!(f.hasher.count(), 1, "one hash for five requests");
     // Unchanged, the check outlives the directory cache: still no new hash.
     f.clock.advance(AuthSettings::default().cache_ttl * 2);
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&calvin))
-            .await
-            .status,
-        200
-    );
+    calvin().expect(200).await;
     assert_eq!(
         f.hasher.count(),
         1,
@@ -223,29 +210,15 @@ async fn a_verified_password_is_cached_without_letting_changes_in_past_the_ttl()
     f.users
         .insert(UserRecord::new("calvin", "plain$tigers").group("ADMIN"));
     f.clock.advance(AuthSettings::default().cache_ttl);
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&calvin))
-            .await
-            .status,
-        401
-    );
-    let new = basic("calvin", "tigers");
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
-        200
-    );
+    calvin().expect(401).await;
+    let new = || f.client.get("/whoami").basic_auth("calvin", "tigers");
+    new().expect(200).await;
 
     // The user is removed.
     f.users.remove("calvin");
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
-        200
-    );
+    new().expect(200).await;
     f.clock.advance(AuthSettings::default().cache_ttl);
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&new)).await.status,
-        401
-    );
+    new().expect(401).await;
 }
 
 /// Counts verifications that take a while, as a real hash does.
@@ -281,24 +254,20 @@ fn slow_router(hasher: &SlowHasher) -> Router {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
     let hasher = SlowHasher::default();
-    let router = slow_router(&hasher);
-    let calvin = basic("calvin", "hobbes");
-    let wrong = basic("hobbes", "wrong");
+    let client = client(slow_router(&hasher));
     let mut requests = Vec::new();
     for i in 0..16 {
-        let router = router.clone();
-        let auth = if i % 2 == 0 {
-            calvin.clone()
+        let whoami = client.get("/whoami");
+        let whoami = if i % 2 == 0 {
+            whoami.user("calvin")
         } else {
-            wrong.clone()
+            whoami.basic_auth("hobbes", "wrong")
         };
-        requests.push(tokio::spawn(async move {
-            send(&router, "GET", "/whoami", Some(&auth)).await.status
-        }));
+        requests.push(tokio::spawn(whoami.send()));
     }
     let mut statuses = Vec::new();
     for request in requests {
-        statuses.push(request.await.unwrap());
+        statuses.push(request.await.unwrap().status().as_u16());
     }
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 8);
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 8);
@@ -309,53 +278,42 @@ async fn concurrent_requests_with_the_same_credentials_share_one_hash() {
     );
 }
 
+// Raw in-process calls (common::call): a warden-test request runs on the client's own runtime
+// and goes on when the caller's future is dropped, so it cannot hang up mid-request as this
+// test must.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_dropped_mid_hash_leaves_the_next_ones_working() {
     let hasher = SlowHasher::default();
     let router = slow_router(&hasher);
     let calvin = basic("calvin", "hobbes");
-    let (first, waiter) = {
-        let (r1, r2, a1, a2) = (
-            router.clone(),
-            router.clone(),
-            calvin.clone(),
-            calvin.clone(),
-        );
-        (
-            tokio::spawn(async move { send(&r1, "GET", "/whoami", Some(&a1)).await.status }),
-            tokio::spawn(async move { send(&r2, "GET", "/whoami", Some(&a2)).await.status }),
-        )
+    let send = |router: Router, auth: String| async move {
+        let req = request("GET", "/whoami")
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap();
+        call(&router, req).await.status
     };
+    let (first, waiter) = (
+        tokio::spawn(send(router.clone(), calvin.clone())),
+        tokio::spawn(send(router.clone(), calvin.clone())),
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     // The client hangs up while its hash runs: the request waiting on the same verification
     // still gets its answer, and later requests are served.
     first.abort();
     assert_eq!(waiter.await.unwrap(), 200);
-    assert_eq!(
-        send(&router, "GET", "/whoami", Some(&calvin)).await.status,
-        200
-    );
+    assert_eq!(send(router, calvin).await, 200);
     assert!(hasher.0.count() <= 2, "{} hashes", hasher.0.count());
 }
 
 #[tokio::test]
 async fn forgetting_a_user_applies_a_change_at_once() {
     let f = fixture();
-    let hobbes = basic("hobbes", "susie");
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&hobbes))
-            .await
-            .status,
-        200
-    );
+    let hobbes = || f.client.get("/whoami").user("hobbes");
+    hobbes().expect(200).await;
     f.users.insert(UserRecord::new("hobbes", "plain$calvin"));
     f.app.forget_user("hobbes");
-    assert_eq!(
-        send(&f.router, "GET", "/whoami", Some(&hobbes))
-            .await
-            .status,
-        401
-    );
+    hobbes().expect(401).await;
 }
 
 #[tokio::test]
@@ -367,58 +325,31 @@ async fn the_cache_ttl_is_configurable() {
         },
         ..settings()
     });
-    let hobbes = basic("hobbes", "susie");
     for _ in 0..3 {
-        assert_eq!(
-            send(&f.router, "GET", "/whoami", Some(&hobbes))
-                .await
-                .status,
-            200
-        );
+        f.client.get("/whoami").user("hobbes").expect(200).await;
     }
     assert_eq!(f.hasher.count(), 3, "no cache: one hash per request");
-}
-
-fn with_body(method: &str, uri: &str, content_type: &str, body: &str) -> http::Request<Body> {
-    request(method, uri)
-        .header("content-type", content_type)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
 }
 
 #[tokio::test]
 async fn param_credentials_come_from_form_or_json_bodies() {
     let f = fixture();
-    let form = with_body(
-        "POST",
-        "/whoami",
-        "application/x-www-form-urlencoded",
-        "USER=susie&PASS=derkins",
-    );
-    let reply = call(&f.router, form).await;
-    assert_eq!((reply.status, &reply.body[..]), (200, &b"susie"[..]));
-    let json = with_body(
-        "POST",
-        "/whoami",
-        "application/json",
-        r#"{"USER": "calvin", "PASS": "hobbes"}"#,
-    );
-    assert_eq!(call(&f.router, json).await.status, 200);
-    let wrong = with_body(
-        "POST",
-        "/whoami",
-        "application/json",
-        r#"{"USER": "calvin", "PASS": "nope"}"#,
-    );
-    assert_eq!(call(&f.router, wrong).await.error(), "invalid credentials");
-    let no_pass = with_body(
-        "POST",
-        "/whoami",
-        "application/x-www-form-urlencoded",
-        "USER=calvin",
-    );
-    let reply = call(&f.router, no_pass).await;
-    assert_eq!(reply.status, 401);
+    let whoami = || f.client.post("/whoami");
+    let reply = whoami()
+        .form(&[("USER", "susie"), ("PASS", "derkins")])
+        .expect(200)
+        .await;
+    assert_eq!(reply.text(), "susie");
+    whoami()
+        .json(&json!({"USER": "calvin", "PASS": "hobbes"}))
+        .expect(200)
+        .await;
+    let wrong = whoami()
+        .json(&json!({"USER": "calvin", "PASS": "nope"}))
+        .send()
+        .await;
+    assert_eq!(wrong.error(), "invalid credentials");
+    let reply = whoami().form(&[("USER", "calvin")]).expect(401).await;
     assert_eq!(reply.error(), "parameter \"PASS\" is missing");
 }
 
@@ -426,7 +357,7 @@ async fn param_credentials_come_from_form_or_json_bodies() {
 async fn param_credentials_in_the_query_string_only_when_enabled() {
     let uri = "/whoami?USER=susie&PASS=derkins";
     let f = fixture();
-    assert_eq!(send(&f.router, "GET", uri, None).await.status, 401);
+    f.client.get(uri).expect(401).await;
     let f = fixture_with(Settings {
         auth: AuthSettings {
             params_in_query: true,
@@ -436,62 +367,50 @@ async fn param_credentials_in_the_query_string_only_when_enabled() {
         },
         ..settings()
     });
-    assert_eq!(send(&f.router, "GET", uri, None).await.status, 401);
-    let reply = send(
-        &f.router,
-        "GET",
-        "/whoami?login=susie&password=derkins",
-        None,
-    )
-    .await;
-    assert_eq!(reply.status, 200);
+    f.client.get(uri).expect(401).await;
+    f.client
+        .get("/whoami?login=susie&password=derkins")
+        .expect(200)
+        .await;
 }
 
 #[tokio::test]
 async fn optional_user_on_open_routes_reads_body_credentials_too() {
     let f = fixture();
-    let none = with_body("POST", "/maybe", "application/x-www-form-urlencoded", "x=1");
-    assert_eq!(&call(&f.router, none).await.body[..], b"null");
-    let some = with_body(
-        "POST",
-        "/maybe",
-        "application/x-www-form-urlencoded",
-        "USER=hobbes&PASS=susie",
-    );
-    assert_eq!(&call(&f.router, some).await.body[..], b"\"hobbes\"");
-    let bad = with_body(
-        "POST",
-        "/maybe",
-        "application/x-www-form-urlencoded",
-        "USER=hobbes&PASS=calvin",
-    );
-    assert_eq!(call(&f.router, bad).await.status, 401);
+    let maybe = |pairs: &[(&str, &str)]| f.client.post("/maybe").form(pairs);
+    assert_eq!(maybe(&[("x", "1")]).send().await.text(), "null");
+    let some = maybe(&[("USER", "hobbes"), ("PASS", "susie")]).send().await;
+    assert_eq!(some.text(), "\"hobbes\"");
+    maybe(&[("USER", "hobbes"), ("PASS", "calvin")])
+        .expect(401)
+        .await;
 }
 
 #[tokio::test]
 async fn a_token_only_route_refuses_basic_with_only_the_bearer_challenge() {
     let f = fixture();
-    let reply = send(
-        &f.router,
-        "GET",
-        "/qui-suis-je",
-        Some(&basic("calvin", "hobbes")),
-    )
-    .await;
-    assert_eq!(reply.status, 401);
+    let reply = f
+        .client
+        .get("/qui-suis-je")
+        .basic("calvin")
+        .expect(401)
+        .await;
     assert_eq!(
         reply.header("www-authenticate"),
         Some("Bearer realm=\"stuff\"")
     );
-    let token = send(&f.router, "GET", "/login", Some(&basic("calvin", "hobbes")))
+    let token = f
+        .client
+        .get("/login")
+        .basic("calvin")
+        .send()
         .await
-        .json();
-    let bearer = format!("Bearer {}", token.as_str().unwrap());
-    let reply = send(&f.router, "GET", "/qui-suis-je", Some(&bearer)).await;
-    assert_eq!((reply.status, &reply.body[..]), (200, &b"calvin"[..]));
+        .json_value();
+    let token = token.as_str().unwrap();
+    let reply = f.client.get("/qui-suis-je").bearer(token).expect(200).await;
+    assert_eq!(reply.text(), "calvin");
     // /login is Basic only: a token does not get a token.
-    let reply = send(&f.router, "GET", "/login", Some(&bearer)).await;
-    assert_eq!(reply.status, 401);
+    let reply = f.client.get("/login").bearer(token).expect(401).await;
     assert_eq!(
         reply.header("www-authenticate"),
         Some("Basic realm=\"stuff\"")
@@ -508,8 +427,9 @@ async fn tokens_can_travel_in_a_cookie_or_a_custom_header() {
             },
             ..settings()
         });
-        let issued = send(&f.router, "GET", "/login", Some(&basic("hobbes", "susie"))).await;
-        let token = issued.json().as_str().unwrap().to_owned();
+        // As hobbes, with his own jar: the anonymous requests below carry no cookie but theirs.
+        let issued = f.client.get("/login").basic("hobbes").send().await;
+        let token = issued.json_value().as_str().unwrap().to_owned();
         let (name, value) = if carrier.starts_with("cookie") {
             let cookie = issued.header("set-cookie").unwrap();
             assert!(cookie.starts_with(&format!("auth={token};")), "{cookie}");
@@ -526,25 +446,20 @@ async fn tokens_can_travel_in_a_cookie_or_a_custom_header() {
         } else {
             ("x-auth-token", token.clone())
         };
-        let req = request("GET", "/qui-suis-je")
+        let reply = f
+            .client
+            .get("/qui-suis-je")
             .header(name, value)
-            .body(Body::empty())
-            .unwrap();
-        let reply = call(&f.router, req).await;
+            .send()
+            .await;
         assert_eq!(
-            (reply.status, &reply.body[..]),
-            (200, &b"hobbes"[..]),
+            (reply.status().as_u16(), reply.text()),
+            (200, "hobbes"),
             "{carrier}"
         );
         // Not as a bearer token, and no Bearer challenge.
-        let reply = send(
-            &f.router,
-            "GET",
-            "/qui-suis-je",
-            Some(&format!("Bearer {token}")),
-        )
-        .await;
-        assert_eq!(reply.status, 401, "{carrier}");
+        let reply = f.client.get("/qui-suis-je").bearer(&token).send().await;
+        assert_eq!(reply.status(), 401, "{carrier}");
         assert_eq!(reply.header("www-authenticate"), None, "{carrier}");
     }
 }

@@ -1,8 +1,6 @@
 //! The request transaction on a real SQLite file: commit below 400, rollback otherwise, a
 //! failed commit replacing the response; database errors mapped once; users in SQL.
 
-use axum::Router;
-use axum::body::Body;
 use serde_json::json;
 use warden::sql::{Database, Queries};
 use warden::users::SqlDirectory;
@@ -11,7 +9,9 @@ use warden::{
     group, object, post,
 };
 
-use crate::common::{Reply, basic, call, request, settings};
+use warden_test::Client;
+
+use crate::common::{ErrorBody, client, settings};
 
 const QUERIES: &str = r"
 -- name: create#
@@ -110,7 +110,8 @@ async fn whoami(user: CurrentUser) -> String {
 }
 
 struct Fixture {
-    router: Router,
+    /// Sends requests in-process, as calvin (ADMIN), hobbes or anonymously.
+    client: Client,
     _dir: tempfile::TempDir,
 }
 
@@ -143,134 +144,77 @@ async fn fixture() -> Fixture {
         .build()
         .unwrap()
         .router();
-    Fixture { router, _dir: dir }
-}
-
-async fn form(router: &Router, method: &str, uri: &str, body: &str) -> Reply {
-    let req = request(method, uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body.to_owned()))
-        .unwrap();
-    call(router, req).await
+    Fixture {
+        client: client(router),
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
 async fn a_successful_request_commits_and_a_failed_one_rolls_back() {
     let f = fixture().await;
-    assert_eq!(
-        form(&f.router, "POST", "/stuff", "stuff=Chair")
-            .await
-            .status,
-        201
-    );
-    assert_eq!(
-        form(&f.router, "GET", "/stuff", "stuff=Chair").await.json(),
-        1
-    );
-    let reply = form(&f.router, "POST", "/stuff", "stuff=Desk&fail=true").await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (400, "changed my mind".into())
-    );
-    assert_eq!(
-        form(&f.router, "GET", "/stuff", "stuff=Desk").await.json(),
-        0
-    );
+    let count = |stuff: &str| f.client.get("/stuff").form(&[("stuff", stuff)]);
+    f.client
+        .post("/stuff")
+        .form(&[("stuff", "Chair")])
+        .expect(201)
+        .await;
+    assert_eq!(count("Chair").expect(200).await.json_value(), 1);
+    let reply = f
+        .client
+        .post("/stuff")
+        .form(&[("stuff", "Desk"), ("fail", "true")])
+        .expect(400)
+        .await;
+    assert_eq!(reply.error(), "changed my mind");
+    assert_eq!(count("Desk").expect(200).await.json_value(), 0);
 }
 
 #[tokio::test]
 async fn a_duplicate_is_409_not_500() {
     let f = fixture().await;
-    assert_eq!(
-        form(&f.router, "POST", "/stuff", "stuff=Clock")
-            .await
-            .status,
-        201
-    );
-    let reply = form(&f.router, "POST", "/stuff", "stuff=Clock").await;
-    assert_eq!(reply.status, 409);
+    let add_clock = || f.client.post("/stuff").form(&[("stuff", "Clock")]);
+    add_clock().expect(201).await;
+    let reply = add_clock().expect(409).await;
     assert!(!reply.error().contains("UNIQUE"), "{}", reply.error());
 }
 
 #[tokio::test]
 async fn a_failed_commit_replaces_the_success_response() {
     let f = fixture().await;
-    assert_eq!(
-        form(&f.router, "POST", "/child", "cid=1&pid=1")
-            .await
-            .status,
-        201
-    );
-    let reply = form(&f.router, "POST", "/child", "cid=2&pid=42").await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (400, "a referenced row does not exist".into())
-    );
+    let add_child =
+        |cid: i64, pid: i64| f.client.post("/child").form(&[("cid", cid), ("pid", pid)]);
+    add_child(1, 1).expect(201).await;
+    let reply = add_child(2, 42).expect(400).await;
+    assert_eq!(reply.error(), "a referenced row does not exist");
 }
 
 #[tokio::test]
 async fn safe_methods_get_read_only_transactions() {
     let f = fixture().await;
-    let reply = call(
-        &f.router,
-        request("GET", "/oops").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(reply.status, 500);
+    f.client.get("/oops").expect(500).await;
 }
 
 #[tokio::test]
 async fn object_checkers_query_through_the_request_transaction() {
     let f = fixture().await;
-    let as_hobbes = |uri: &str| {
-        request("GET", uri)
-            .header("authorization", basic("hobbes", "susie"))
-            .body(Body::empty())
-            .unwrap()
-    };
-    assert_eq!(call(&f.router, as_hobbes("/parent/1")).await.status, 200);
-    assert_eq!(call(&f.router, as_hobbes("/parent/2")).await.status, 404);
+    let as_hobbes = |uri: &str| f.client.get(uri).user("hobbes");
+    as_hobbes("/parent/1").expect(200).await;
+    as_hobbes("/parent/2").expect(404).await;
 }
 
 #[tokio::test]
 async fn users_and_groups_come_from_named_queries() {
     let f = fixture().await;
-    let as_user = |login: &str, password: &str, uri: &str| {
-        request("GET", uri)
-            .header("authorization", basic(login, password))
-            .body(Body::empty())
-            .unwrap()
-    };
-    assert_eq!(
-        call(&f.router, as_user("hobbes", "susie", "/whoami"))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        call(&f.router, as_user("hobbes", "nope", "/whoami"))
-            .await
-            .status,
-        401
-    );
-    assert_eq!(
-        call(&f.router, as_user("nobody", "x", "/whoami"))
-            .await
-            .status,
-        401
-    );
-    assert_eq!(
-        call(&f.router, as_user("hobbes", "susie", "/admin"))
-            .await
-            .status,
-        403
-    );
-    assert_eq!(
-        call(&f.router, as_user("calvin", "hobbes", "/admin"))
-            .await
-            .status,
-        200
-    );
+    let get = |uri: &str| f.client.get(uri);
+    get("/whoami").user("hobbes").expect(200).await;
+    get("/whoami")
+        .basic_auth("hobbes", "nope")
+        .expect(401)
+        .await;
+    get("/whoami").basic_auth("nobody", "x").expect(401).await;
+    get("/admin").user("hobbes").expect(403).await;
+    get("/admin").user("calvin").expect(200).await;
 }
 
 #[tokio::test]
