@@ -108,7 +108,8 @@ pub(crate) fn settings() -> Settings {
 
 // Raw in-process calls, for what the warden-test client cannot do: the request timeout on
 // the test's paused clock (errors.rs) and a client hanging up mid-request (schemes.rs), whose
-// comments say why; params.rs still uses them too, until its own conversion.
+// comments say why; and a body streamed without a length (params.rs), since warden-test sends
+// bodies whole.
 
 /// A raw answer to [`call`].
 pub(crate) struct Reply {
