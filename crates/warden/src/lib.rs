@@ -97,7 +97,7 @@ pub use authn::{CurrentUser, IssuedToken, Tokens, Users, api_keys};
 #[doc(inline)]
 pub use authz::{
     Access, Auth, Authz, Close, GroupCheck, GroupChecker, Mode, ObjectCheck, ObjectChecker, Open,
-    Policy, all, any, group, object,
+    Policy, all, any, group, object, perm,
 };
 #[doc(inline)]
 pub use build_error::BuildError;

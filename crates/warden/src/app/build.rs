@@ -2,6 +2,7 @@
 //! services, mount the built-in routes, compile the routes, assemble the layers. Every step
 //! adds what it finds wrong to one list, so that a build names every problem at once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -16,7 +17,7 @@ use super::secret::check_secrets;
 use super::{App, AppBuilder, Problems};
 use crate::authn::api_keys::Sealer;
 use crate::authn::{Authenticator, Services};
-use crate::authz::{Checkers, Rule};
+use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Rule};
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
@@ -76,11 +77,18 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .directory
             .take()
             .unwrap_or_else(|| Arc::new(MemoryDirectory::new()));
-        let checkers = Checkers {
+        let mut checkers = Checkers {
             groups: std::mem::take(&mut self.groups),
             objects: std::mem::take(&mut self.objects),
+            queries: HashMap::new(),
             directory_groups: directory.groups(),
         };
+        object_queries(
+            std::mem::take(&mut self.object_queries),
+            self.database.as_ref(),
+            &mut checkers,
+            problems,
+        );
         let hasher = self
             .hasher
             .take()
@@ -150,6 +158,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         if self.api_keys.is_some() {
             routes = routes.merge(endpoints::api_keys::routes(&auth.api_keys));
         }
+        if let Some((roles, admin)) = self.roles.take() {
+            routes = routes.merge(endpoints::roles::routes(ROLES_PREFIX, roles, &admin));
+        }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
             routes = routes.merge(endpoints::scoped::routes(&auth.scoped, known));
@@ -157,6 +168,44 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         routes
     }
 }
+
+/// The object checkers declared as named queries, checked against the database's queries.
+fn object_queries<S: Clone + Send + Sync + 'static>(
+    declared: Vec<(String, String)>,
+    database: Option<&Database>,
+    checkers: &mut Checkers<S>,
+    problems: &mut Problems,
+) {
+    for (domain, name) in declared {
+        let Some(db) = database else {
+            problems.push(format!(
+                "object domain \"{domain}\" is a query, but the application has no database"
+            ));
+            continue;
+        };
+        if checkers.objects.contains_key(&domain) {
+            problems.push(format!("object domain \"{domain}\" is registered twice"));
+            continue;
+        }
+        match ObjectQuery::new(db, &name) {
+            Ok(query) => {
+                checkers
+                    .objects
+                    .insert(domain.clone(), Arc::new(query.clone()));
+                checkers.queries.insert(domain, query);
+            }
+            Err(problem) => {
+                problems.push(format!("object domain \"{domain}\": {problem}"));
+                // Said once: the routes naming the domain need not say it has no checker.
+                let refuse = |_: ObjectCheck<S>| async { Ok(Access::Deny) };
+                checkers.objects.insert(domain, Arc::new(refuse));
+            }
+        }
+    }
+}
+
+/// Where the role administration endpoints are mounted.
+const ROLES_PREFIX: &str = "/roles";
 
 /// The database that keeps per-user revocations beyond the store's life: the application's,
 /// when it has warden's revocation queries ([`schema::add_queries`](crate::schema::add_queries)).

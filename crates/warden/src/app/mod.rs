@@ -13,7 +13,7 @@ use axum::Router;
 
 use crate::authn::api_keys::ApiKeyStore;
 use crate::authn::{Authenticator, Tokens};
-use crate::authz::{GroupChecker, ObjectChecker};
+use crate::authz::{GroupChecker, ObjectChecker, Policy};
 use crate::build_error::BuildError;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::Error;
@@ -21,7 +21,7 @@ use crate::routing::{RouteInfo, Routes};
 use crate::settings::Settings;
 use crate::sql::Database;
 use crate::store::Store;
-use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords};
+use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords, SqlRoles};
 
 /// A built application: an axum [`Router`] with warden's layers, and its route table.
 ///
@@ -123,11 +123,13 @@ pub struct AppBuilder<S> {
     clock: SharedClock,
     groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    object_queries: Vec<(String, String)>,
     database: Option<Database>,
     store: Option<Arc<dyn Store>>,
     api_keys: Option<Arc<dyn ApiKeyStore>>,
     sessions: bool,
     scoped: bool,
+    roles: Option<(SqlRoles, Policy)>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -142,11 +144,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             clock: Arc::new(SystemClock),
             groups: HashMap::new(),
             objects: HashMap::new(),
+            object_queries: Vec::new(),
             database: None,
             store: None,
             api_keys: None,
             sessions: false,
             scoped: false,
+            roles: None,
         }
     }
 
@@ -180,6 +184,31 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn scoped_tokens(mut self) -> Self {
         self.scoped = true;
+        self
+    }
+
+    /// Mounts the role administration endpoints under `/roles`, every one declared with
+    /// `admin` (list roles and their members, a user's roles, grant with `PUT
+    /// /roles/{role}/users/{login}`, revoke with `DELETE` on the same path). Pair it with
+    /// [`SqlDirectory::with_roles`](crate::users::SqlDirectory::with_roles) so that the grants
+    /// are what `group(...)` and `perm(...)` check.
+    ///
+    /// ```no_run
+    /// # fn f(db: warden::sql::Database) -> Result<(), warden::BuildError> {
+    /// use warden::users::{SqlDirectory, SqlRoles};
+    /// use warden::{App, Settings, group};
+    ///
+    /// let users = SqlDirectory::new(db.clone(), "warden_user")?.with_roles()?.declare_group("ADMIN");
+    /// let app = App::builder(Settings::default())
+    ///     .database(db.clone())
+    ///     .directory(users)
+    ///     .roles(SqlRoles::new(db)?, group("ADMIN").tag("admin"))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn roles(mut self, roles: SqlRoles, admin: impl Into<Policy>) -> Self {
+        self.roles = Some((roles, admin.into()));
         self
     }
 
@@ -237,6 +266,42 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn object(mut self, domain: impl Into<String>, checker: impl ObjectChecker<S>) -> Self {
         self.objects.insert(domain.into(), Arc::new(checker));
+        self
+    }
+
+    /// Registers the checker of an object domain as one named query of the
+    /// [database](Self::database): "only the owner may" without writing a checker.
+    ///
+    /// The query takes, by name, the object's path parameter (e.g. `:oid`, bound as an integer
+    /// when it is written as one) and any of `:login`, `:mode` (`read`, `write`, `delete`) and
+    /// `:tenant`. As `^`, a row whose `allowed` column is true allows, false denies, and no row
+    /// is "not found" (404); as `$`, true/1 allows, false/0 denies, null is "not found". The
+    /// build fails if the query is missing, has another suffix, or takes other parameters than
+    /// those of every route naming the domain.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use warden::sql::{Database, Queries};
+    /// use warden::{App, Routes, Settings, Tx, get, object};
+    ///
+    /// let mut queries = Queries::new();
+    /// queries.add_str(
+    ///     "docs.sql",
+    ///     "-- name: owns_doc^\nSELECT owner = :login AS allowed FROM doc WHERE id = :id;",
+    /// )?;
+    /// let db = Database::connect("sqlite::memory:", queries).await?;
+    /// async fn read(_tx: Tx) -> &'static str { "the doc" }
+    /// let app = App::builder(Settings::default())
+    ///     .database(db)
+    ///     .object_query("doc", "owns_doc")
+    ///     .routes(Routes::new().route("/doc/{id}", get(object("doc", "id"), read)))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn object_query(mut self, domain: impl Into<String>, query: impl Into<String>) -> Self {
+        self.object_queries.push((domain.into(), query.into()));
         self
     }
 }

@@ -4,12 +4,14 @@
 
 mod checker;
 mod declare;
+mod query;
 mod rule;
 mod scope;
 
 #[doc(inline)]
 pub use checker::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker};
 #[doc(inline)]
-pub use declare::{Auth, Authz, Close, Mode, Open, Policy, all, any, group, object};
+pub use declare::{Auth, Authz, Close, Mode, Open, Policy, all, any, group, object, perm};
+pub(crate) use query::ObjectQuery;
 pub(crate) use rule::{Checkers, Env, Memo, Outcome, Rule};
 pub(crate) use scope::check_scope;
