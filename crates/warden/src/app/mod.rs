@@ -3,6 +3,7 @@
 //! the build instead of the first request.
 
 mod build;
+mod capabilities;
 mod secret;
 
 use std::collections::HashMap;
@@ -11,15 +12,19 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::authn::CurrentUser;
 use crate::authn::api_keys::ApiKeyStore;
 use crate::authn::{Authenticator, Tokens};
-use crate::authz::{GroupChecker, ObjectChecker, Policy};
+use crate::authz::{
+    GroupChecker, ObjectCapability, ObjectChecker, Policy, Predict, RouteCapability,
+};
 use crate::build_error::BuildError;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::Error;
 use crate::routing::{RouteInfo, Routes};
 use crate::settings::Settings;
 use crate::sql::Database;
+use crate::sql::Tx;
 use crate::store::Store;
 use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords, SqlRoles};
 
@@ -44,6 +49,7 @@ pub struct App {
     routes: Vec<RouteInfo>,
     auth: Arc<Authenticator>,
     settings: Arc<Settings>,
+    predict: Arc<dyn Predict>,
 }
 
 impl fmt::Debug for App {
@@ -89,6 +95,29 @@ impl App {
         Tokens::new(Arc::clone(&self.auth))
     }
 
+    /// Every declared route and whether `user` (with their token's scope, if any) may call
+    /// it: what the capabilities endpoint answers, for tools such as an authorization matrix.
+    /// Checkers that query the database need `tx`; without it they fail.
+    pub async fn capabilities(
+        &self,
+        user: &CurrentUser,
+        tx: Option<&Tx>,
+    ) -> crate::Result<Vec<RouteCapability>> {
+        self.predict.routes(user, tx).await
+    }
+
+    /// The modes `user` holds on the object `id` of `domain` (`None` for an unknown domain),
+    /// asked of the domain's checker for each mode the routes use.
+    pub async fn object_capabilities(
+        &self,
+        user: &CurrentUser,
+        domain: &str,
+        id: &str,
+        tx: Option<&Tx>,
+    ) -> crate::Result<Option<ObjectCapability>> {
+        self.predict.object(user, domain, id, tx).await
+    }
+
     /// The password service.
     pub fn passwords(&self) -> Passwords {
         self.auth.services.passwords.clone()
@@ -130,6 +159,7 @@ pub struct AppBuilder<S> {
     sessions: bool,
     scoped: bool,
     roles: Option<(SqlRoles, Policy)>,
+    capabilities: Option<String>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -151,6 +181,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             sessions: false,
             scoped: false,
             roles: None,
+            capabilities: None,
         }
     }
 
@@ -209,6 +240,15 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn roles(mut self, roles: SqlRoles, admin: impl Into<Policy>) -> Self {
         self.roles = Some((roles, admin.into()));
+        self
+    }
+
+    /// Mounts the capabilities endpoint at `path` (e.g. `/capabilities`), for any
+    /// authenticated user: which declared routes they may call, and which modes they hold on
+    /// the objects they name, predicted from the same rules as the requests.
+    #[must_use]
+    pub fn capabilities(mut self, path: impl Into<String>) -> Self {
+        self.capabilities = Some(path.into());
         self
     }
 

@@ -327,6 +327,12 @@ impl fmt::Display for Mode {
     }
 }
 
+impl Serialize for Mode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl FromStr for Mode {
     type Err = String;
 

@@ -2,12 +2,16 @@
 //! object checkers applications register, and the rules compiled from both at build time and
 //! evaluated per request, scoped tokens included.
 
+mod capabilities;
 mod checker;
 mod declare;
 mod query;
 mod rule;
 mod scope;
 
+#[doc(inline)]
+pub use capabilities::{ObjectCapability, RouteCapability, Verdict};
+pub(crate) use capabilities::{Predict, PredictSlot, Predicted, predict_object, predict_route};
 #[doc(inline)]
 pub use checker::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker};
 #[doc(inline)]

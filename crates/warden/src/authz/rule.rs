@@ -152,6 +152,24 @@ impl<S> Rule<S> {
         }
     }
 
+    /// Calls `f` with the domain, parameter and mode of every object condition.
+    pub(crate) fn objects(&self, f: &mut impl FnMut(&Arc<str>, &Arc<str>, Mode)) {
+        match self {
+            Rule::Object {
+                domain,
+                param,
+                mode,
+                ..
+            } => f(domain, param, *mode),
+            Rule::All(parts) | Rule::Any(parts) => {
+                for part in parts {
+                    part.objects(f);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Whether phase two may be needed.
     pub(crate) fn has_objects(&self) -> bool {
         match self {

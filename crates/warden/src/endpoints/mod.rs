@@ -3,6 +3,7 @@
 //! same authorizations as an application's own.
 
 pub(crate) mod api_keys;
+pub(crate) mod capabilities;
 pub(crate) mod roles;
 pub(crate) mod scoped;
 pub(crate) mod sessions;

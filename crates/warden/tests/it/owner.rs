@@ -126,3 +126,89 @@ async fn an_object_query_that_cannot_answer_fails_the_build() {
         "object domain \"doc\" is a query, but the application has no database"
     );
 }
+
+/// For several users and objects, the capabilities endpoint predicts what the requests answer.
+#[tokio::test]
+async fn capabilities_agree_with_the_real_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let routes = Routes::new()
+        .route(
+            "/doc/{id}",
+            get(object("doc", "id"), ok).delete(object("doc", "id"), ok),
+        )
+        .route("/admin", get(warden::group("ADMIN"), ok))
+        .route("/docs", get(warden::Auth, ok));
+    let app = App::builder(settings())
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .database(database(&dir).await)
+        .object_query("doc", "may_doc")
+        .capabilities("/capabilities")
+        .routes(routes)
+        .build()
+        .unwrap();
+    let client = client(app.router());
+    for login in ["calvin", "hobbes", "susie"] {
+        let caps = client
+            .post("/capabilities")
+            .user(login)
+            .json(&serde_json::json!({"objects": [
+                {"domain": "doc", "id": 1}, {"domain": "doc", "id": "2"},
+                {"domain": "doc", "id": 3}, {"domain": "doc", "id": 9}]}))
+            .expect(200)
+            .await
+            .json_value();
+        for route in caps["routes"].as_array().unwrap() {
+            let (method, path) = (
+                route["method"].as_str().unwrap(),
+                route["path"].as_str().unwrap(),
+            );
+            if path.contains('{') {
+                assert_eq!(route["verdict"], "per_object", "{route}");
+                continue;
+            }
+            if method != "GET" {
+                continue;
+            }
+            let status = client.get(path).user(login).send().await.status().as_u16();
+            let allowed = route["verdict"] == "allowed";
+            assert_eq!(
+                allowed,
+                status == 200,
+                "{login} {path}: {route} vs {status}"
+            );
+        }
+        for object in caps["objects"].as_array().unwrap() {
+            let id = object["id"].as_str().unwrap();
+            let modes: Vec<&str> = object["modes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            // GET is read; DELETE is tried last because it may succeed
+            let read = client
+                .get(&format!("/doc/{id}"))
+                .user(login)
+                .send()
+                .await
+                .status()
+                .as_u16();
+            assert_eq!(modes.contains(&"read"), read == 200, "{login} read {id}");
+            assert_eq!(object["found"] == true, read != 404, "{login} found {id}");
+            assert!(!modes.contains(&"write"), "no route writes docs");
+        }
+    }
+    let hobbes = client
+        .post("/capabilities")
+        .user("hobbes")
+        .json(&serde_json::json!({"objects": [{"domain": "doc", "id": 3}]}))
+        .expect(200)
+        .await
+        .json_value();
+    assert_eq!(
+        hobbes["objects"][0]["modes"],
+        serde_json::json!(["read", "delete"])
+    );
+    client.delete("/doc/3").user("hobbes").expect(200).await;
+}
