@@ -96,8 +96,8 @@ pub use app::{App, AppBuilder};
 pub use authn::{CurrentUser, IssuedToken, Tokens, Users, api_keys};
 #[doc(inline)]
 pub use authz::{
-    Access, Auth, Authz, Close, GroupCheck, GroupChecker, Mode, ObjectCheck, ObjectChecker, Open,
-    Policy, all, any, group, object,
+    Access, Auth, Authz, Close, GroupCheck, GroupChecker, Mode, ObjectCapability, ObjectCheck,
+    ObjectChecker, Open, Policy, RouteCapability, Verdict, all, any, group, object, perm,
 };
 #[doc(inline)]
 pub use build_error::BuildError;

@@ -68,6 +68,7 @@ SELECT oid, object FROM Owned WHERE oid = :oid;
 SELECT oid, object, owner FROM Owned WHERE owner = :uid ORDER BY 1;
 
 -- name: can_access_owned$
+-- The "owned" domain's object query (lib.rs: object_query).
 -- 1 if the user owns the object, 0 if not, null if there is no such object.
 SELECT CASE WHEN u.login = :login THEN 1 ELSE 0 END AS allowed
   FROM Owned AS o JOIN Utilisateur AS u ON (o.owner = u.uid)

@@ -140,8 +140,8 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         .sessions()
         .api_keys(keys)
         .scoped_tokens()
-        .object("owned", objects::owned)
-        .object("user", objects::user)
+        .object_query("owned", "can_access_owned")
+        .object_query("user", "can_access_user")
         .routes(
             Routes::new()
                 .merge(whoami::routes())

@@ -1,10 +1,12 @@
 //! Owned objects: all of them for administrators, one for its owner, a user's own list.
+//! Who owns what is answered by the named queries `can_access_owned` and `can_access_user`,
+//! declared in `lib.rs` with `object_query`: no hand-written checker.
 
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use warden::sql::Row;
-use warden::{Access, Error, ObjectCheck, Params, Result, Routes, Tx, get, group, object};
+use warden::{Error, Params, Result, Routes, Tx, get, group, object};
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -18,37 +20,6 @@ pub(crate) fn routes() -> Routes {
             "/owned/{uid}",
             get(object("user", "uid").tag("objects"), owned_by),
         )
-}
-
-/// 1 allow, 0 deny, null not found: the checker queries' convention.
-fn access(answer: Option<i64>) -> Access {
-    answer.map_or(Access::NotFound, |allowed| Access::from(allowed == 1))
-}
-
-/// A user may access the objects they own.
-pub(crate) async fn owned(check: ObjectCheck<()>) -> Result<Access> {
-    let oid: i64 = check.value_as()?;
-    let answer = check
-        .tx()?
-        .scalar_as(
-            "can_access_owned",
-            &json!({ "login": check.user.login(), "oid": oid }),
-        )
-        .await?;
-    Ok(access(answer))
-}
-
-/// A user may access data related to themselves.
-pub(crate) async fn user(check: ObjectCheck<()>) -> Result<Access> {
-    let uid: i64 = check.value_as()?;
-    let answer = check
-        .tx()?
-        .scalar_as(
-            "can_access_user",
-            &json!({ "login": check.user.login(), "uid": uid }),
-        )
-        .await?;
-    Ok(access(answer))
 }
 
 async fn all_owned(tx: Tx) -> Result<Json<Vec<Row>>> {

@@ -2,6 +2,7 @@
 //! services, mount the built-in routes, compile the routes, assemble the layers. Every step
 //! adds what it finds wrong to one list, so that a build names every problem at once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -12,11 +13,12 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use super::capabilities::{Compiled, Predictor};
 use super::secret::check_secrets;
 use super::{App, AppBuilder, Problems};
 use crate::authn::api_keys::Sealer;
 use crate::authn::{Authenticator, Services};
-use crate::authz::{Checkers, Rule};
+use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictSlot, Rule};
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
@@ -36,8 +38,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
         let (auth, checkers) = self.services(&secret, &mut problems)?;
-        let routes = self.mounted_routes();
-        let (routes, infos) = compile_routes(
+        let slot = PredictSlot::default();
+        let routes = self.mounted_routes(&slot);
+        let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
             &checkers,
@@ -46,6 +49,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut problems,
         );
         problems.into_result()?;
+        let predict: Arc<dyn Predict> = Arc::new(Predictor {
+            routes: compiled,
+            objects: checkers.objects,
+            auth: Arc::clone(&auth),
+            state: self.state.clone(),
+        });
+        let _ = slot.set(Arc::clone(&predict));
         let router = assemble(routes, self.state, self.database, &self.settings)?;
         if self.settings.secret.is_none() {
             tracing::warn!(
@@ -57,6 +67,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             routes: infos,
             auth,
             settings: Arc::new(self.settings),
+            predict,
         })
     }
 
@@ -76,11 +87,18 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .directory
             .take()
             .unwrap_or_else(|| Arc::new(MemoryDirectory::new()));
-        let checkers = Checkers {
+        let mut checkers = Checkers {
             groups: std::mem::take(&mut self.groups),
             objects: std::mem::take(&mut self.objects),
+            queries: HashMap::new(),
             directory_groups: directory.groups(),
         };
+        object_queries(
+            std::mem::take(&mut self.object_queries),
+            self.database.as_ref(),
+            &mut checkers,
+            problems,
+        );
         let hasher = self
             .hasher
             .take()
@@ -141,7 +159,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     }
 
     /// The application's routes with the built-in endpoints it asked for.
-    fn mounted_routes(&mut self) -> Routes<S> {
+    fn mounted_routes(&mut self, slot: &PredictSlot) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
         if self.sessions {
@@ -150,6 +168,12 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         if self.api_keys.is_some() {
             routes = routes.merge(endpoints::api_keys::routes(&auth.api_keys));
         }
+        if let Some((roles, admin)) = self.roles.take() {
+            routes = routes.merge(endpoints::roles::routes(ROLES_PREFIX, roles, &admin));
+        }
+        if let Some(path) = self.capabilities.take() {
+            routes = routes.merge(endpoints::capabilities::routes(&path, Arc::clone(slot)));
+        }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
             routes = routes.merge(endpoints::scoped::routes(&auth.scoped, known));
@@ -157,6 +181,44 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         routes
     }
 }
+
+/// The object checkers declared as named queries, checked against the database's queries.
+fn object_queries<S: Clone + Send + Sync + 'static>(
+    declared: Vec<(String, String)>,
+    database: Option<&Database>,
+    checkers: &mut Checkers<S>,
+    problems: &mut Problems,
+) {
+    for (domain, name) in declared {
+        let Some(db) = database else {
+            problems.push(format!(
+                "object domain \"{domain}\" is a query, but the application has no database"
+            ));
+            continue;
+        };
+        if checkers.objects.contains_key(&domain) {
+            problems.push(format!("object domain \"{domain}\" is registered twice"));
+            continue;
+        }
+        match ObjectQuery::new(db, &name) {
+            Ok(query) => {
+                checkers
+                    .objects
+                    .insert(domain.clone(), Arc::new(query.clone()));
+                checkers.queries.insert(domain, query);
+            }
+            Err(problem) => {
+                problems.push(format!("object domain \"{domain}\": {problem}"));
+                // Said once: the routes naming the domain need not say it has no checker.
+                let refuse = |_: ObjectCheck<S>| async { Ok(Access::Deny) };
+                checkers.objects.insert(domain, Arc::new(refuse));
+            }
+        }
+    }
+}
+
+/// Where the role administration endpoints are mounted.
+const ROLES_PREFIX: &str = "/roles";
 
 /// The database that keeps per-user revocations beyond the store's life: the application's,
 /// when it has warden's revocation queries ([`schema::add_queries`](crate::schema::add_queries)).
@@ -209,8 +271,9 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     default_schemes: Schemes,
     max_body_bytes: usize,
     problems: &mut Problems,
-) -> (ByPath<S>, Vec<RouteInfo>) {
+) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
+    let mut compiled: Vec<Compiled<S>> = Vec::new();
     let mut by_path: ByPath<S> = Vec::new();
     for (path, methods) in routes.entries {
         if !path.starts_with('/') {
@@ -265,6 +328,13 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 has_objects: rule.has_objects(),
                 rule,
             });
+            compiled.push(Compiled {
+                method: declared.method.to_string(),
+                path: path.clone(),
+                captures: names.clone(),
+                tags: declared.policy.tags.iter().map(|t| t.to_string()).collect(),
+                meta: Arc::clone(&meta),
+            });
             by_path[slot].1.push((declared.make)(meta));
             infos.push(RouteInfo {
                 method: declared.method,
@@ -273,7 +343,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
         }
     }
-    (by_path, infos)
+    (by_path, infos, compiled)
 }
 
 /// The routed application wrapped in warden's layers: observe (request id, access log, error

@@ -3,6 +3,7 @@
 //! the build instead of the first request.
 
 mod build;
+mod capabilities;
 mod secret;
 
 use std::collections::HashMap;
@@ -11,17 +12,21 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::authn::CurrentUser;
 use crate::authn::api_keys::ApiKeyStore;
 use crate::authn::{Authenticator, Tokens};
-use crate::authz::{GroupChecker, ObjectChecker};
+use crate::authz::{
+    GroupChecker, ObjectCapability, ObjectChecker, Policy, Predict, RouteCapability,
+};
 use crate::build_error::BuildError;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::Error;
 use crate::routing::{RouteInfo, Routes};
 use crate::settings::Settings;
 use crate::sql::Database;
+use crate::sql::Tx;
 use crate::store::Store;
-use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords};
+use crate::users::{Directory, PasswordHasher, PasswordPolicy, Passwords, SqlRoles};
 
 /// A built application: an axum [`Router`] with warden's layers, and its route table.
 ///
@@ -44,6 +49,7 @@ pub struct App {
     routes: Vec<RouteInfo>,
     auth: Arc<Authenticator>,
     settings: Arc<Settings>,
+    predict: Arc<dyn Predict>,
 }
 
 impl fmt::Debug for App {
@@ -89,6 +95,29 @@ impl App {
         Tokens::new(Arc::clone(&self.auth))
     }
 
+    /// Every declared route and whether `user` (with their token's scope, if any) may call
+    /// it: what the capabilities endpoint answers, for tools such as an authorization matrix.
+    /// Checkers that query the database need `tx`; without it they fail.
+    pub async fn capabilities(
+        &self,
+        user: &CurrentUser,
+        tx: Option<&Tx>,
+    ) -> crate::Result<Vec<RouteCapability>> {
+        self.predict.routes(user, tx).await
+    }
+
+    /// The modes `user` holds on the object `id` of `domain` (`None` for an unknown domain),
+    /// asked of the domain's checker for each mode the routes use.
+    pub async fn object_capabilities(
+        &self,
+        user: &CurrentUser,
+        domain: &str,
+        id: &str,
+        tx: Option<&Tx>,
+    ) -> crate::Result<Option<ObjectCapability>> {
+        self.predict.object(user, domain, id, tx).await
+    }
+
     /// The password service.
     pub fn passwords(&self) -> Passwords {
         self.auth.services.passwords.clone()
@@ -123,11 +152,14 @@ pub struct AppBuilder<S> {
     clock: SharedClock,
     groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    object_queries: Vec<(String, String)>,
     database: Option<Database>,
     store: Option<Arc<dyn Store>>,
     api_keys: Option<Arc<dyn ApiKeyStore>>,
     sessions: bool,
     scoped: bool,
+    roles: Option<(SqlRoles, Policy)>,
+    capabilities: Option<String>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -142,11 +174,14 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             clock: Arc::new(SystemClock),
             groups: HashMap::new(),
             objects: HashMap::new(),
+            object_queries: Vec::new(),
             database: None,
             store: None,
             api_keys: None,
             sessions: false,
             scoped: false,
+            roles: None,
+            capabilities: None,
         }
     }
 
@@ -180,6 +215,40 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn scoped_tokens(mut self) -> Self {
         self.scoped = true;
+        self
+    }
+
+    /// Mounts the role administration endpoints under `/roles`, every one declared with
+    /// `admin` (list roles and their members, a user's roles, grant with `PUT
+    /// /roles/{role}/users/{login}`, revoke with `DELETE` on the same path). Pair it with
+    /// [`SqlDirectory::with_roles`](crate::users::SqlDirectory::with_roles) so that the grants
+    /// are what `group(...)` and `perm(...)` check.
+    ///
+    /// ```no_run
+    /// # fn f(db: warden::sql::Database) -> Result<(), warden::BuildError> {
+    /// use warden::users::{SqlDirectory, SqlRoles};
+    /// use warden::{App, Settings, group};
+    ///
+    /// let users = SqlDirectory::new(db.clone(), "warden_user")?.with_roles()?.declare_group("ADMIN");
+    /// let app = App::builder(Settings::default())
+    ///     .database(db.clone())
+    ///     .directory(users)
+    ///     .roles(SqlRoles::new(db)?, group("ADMIN").tag("admin"))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn roles(mut self, roles: SqlRoles, admin: impl Into<Policy>) -> Self {
+        self.roles = Some((roles, admin.into()));
+        self
+    }
+
+    /// Mounts the capabilities endpoint at `path` (e.g. `/capabilities`), for any
+    /// authenticated user: which declared routes they may call, and which modes they hold on
+    /// the objects they name, predicted from the same rules as the requests.
+    #[must_use]
+    pub fn capabilities(mut self, path: impl Into<String>) -> Self {
+        self.capabilities = Some(path.into());
         self
     }
 
@@ -237,6 +306,42 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn object(mut self, domain: impl Into<String>, checker: impl ObjectChecker<S>) -> Self {
         self.objects.insert(domain.into(), Arc::new(checker));
+        self
+    }
+
+    /// Registers the checker of an object domain as one named query of the
+    /// [database](Self::database): "only the owner may" without writing a checker.
+    ///
+    /// The query takes, by name, the object's path parameter (e.g. `:oid`, bound as an integer
+    /// when it is written as one) and any of `:login`, `:mode` (`read`, `write`, `delete`) and
+    /// `:tenant`. As `^`, a row whose `allowed` column is true allows, false denies, and no row
+    /// is "not found" (404); as `$`, true/1 allows, false/0 denies, null is "not found". The
+    /// build fails if the query is missing, has another suffix, or takes other parameters than
+    /// those of every route naming the domain.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use warden::sql::{Database, Queries};
+    /// use warden::{App, Routes, Settings, Tx, get, object};
+    ///
+    /// let mut queries = Queries::new();
+    /// queries.add_str(
+    ///     "docs.sql",
+    ///     "-- name: owns_doc^\nSELECT owner = :login AS allowed FROM doc WHERE id = :id;",
+    /// )?;
+    /// let db = Database::connect("sqlite::memory:", queries).await?;
+    /// async fn read(_tx: Tx) -> &'static str { "the doc" }
+    /// let app = App::builder(Settings::default())
+    ///     .database(db)
+    ///     .object_query("doc", "owns_doc")
+    ///     .routes(Routes::new().route("/doc/{id}", get(object("doc", "id"), read)))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn object_query(mut self, domain: impl Into<String>, query: impl Into<String>) -> Self {
+        self.object_queries.push((domain.into(), query.into()));
         self
     }
 }

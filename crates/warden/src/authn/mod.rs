@@ -297,6 +297,22 @@ impl Authenticator {
             .await?
             .is_some_and(|r| r.in_group(group)))
     }
+
+    pub(crate) async fn has_permission(
+        &self,
+        user: &CurrentUser,
+        permission: &str,
+    ) -> Result<bool> {
+        if let Some(record) = user.record() {
+            return Ok(record.has_permission(permission));
+        }
+        Ok(self
+            .services
+            .directory
+            .lookup(user.login())
+            .await?
+            .is_some_and(|r| r.has_permission(permission)))
+    }
 }
 
 fn invalid_credentials() -> Error {

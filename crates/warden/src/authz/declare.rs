@@ -36,6 +36,9 @@ pub enum Authz {
     /// An authenticated member of the group (else 403), decided by the group's registered
     /// checker or by the groups the directory gives the user.
     Group(Cow<'static, str>),
+    /// An authenticated user who holds the permission (else 403): the directory gives a user's
+    /// permissions, e.g. those of their roles ([`SqlRoles`](crate::users::SqlRoles)).
+    Perm(Cow<'static, str>),
     /// An authenticated user whom the checker registered for `domain` allows to `mode` the
     /// object named by the path parameter `param`: allow -> pass, deny -> 403, not found -> 404.
     /// Without a mode, it follows the method: GET/HEAD/OPTIONS read, DELETE delete, others write.
@@ -58,6 +61,19 @@ pub use Authz::{Auth, Close, Open};
 /// Membership of a group: `group("ADMIN")`.
 pub fn group(name: impl Into<Cow<'static, str>>) -> Authz {
     Authz::Group(name.into())
+}
+
+/// A permission, as roles carry them: `perm("projects.write")`, in text `perm:projects.write`.
+///
+/// ```
+/// use warden::{Authz, all, group, perm};
+///
+/// let write = all([perm("projects.write"), group("staff")]);
+/// assert_eq!(write.to_string(), "all(perm:projects.write, group:staff)");
+/// assert_eq!("all(perm:projects.write, group:staff)".parse::<Authz>().unwrap(), write);
+/// ```
+pub fn perm(name: impl Into<Cow<'static, str>>) -> Authz {
+    Authz::Perm(name.into())
 }
 
 /// An object permission: `object("owned", "oid")`; the mode follows the method.
@@ -107,7 +123,7 @@ impl Authz {
     pub fn needs_auth(&self) -> bool {
         match self {
             Authz::Open | Authz::Close => false,
-            Authz::Auth | Authz::Group(_) | Authz::Object { .. } => true,
+            Authz::Auth | Authz::Group(_) | Authz::Perm(_) | Authz::Object { .. } => true,
             Authz::All(parts) => parts.iter().any(Authz::needs_auth),
             Authz::Any(parts) => !parts.is_empty() && parts.iter().all(Authz::needs_auth),
         }
@@ -131,6 +147,7 @@ impl fmt::Display for Authz {
             Authz::Close => f.write_str("CLOSE"),
             Authz::Auth => f.write_str("AUTH"),
             Authz::Group(name) => write!(f, "group:{name}"),
+            Authz::Perm(name) => write!(f, "perm:{name}"),
             Authz::Object {
                 domain,
                 param,
@@ -163,7 +180,7 @@ impl fmt::Display for Authz {
 impl FromStr for Authz {
     type Err = String;
 
-    /// Parses `OPEN`, `CLOSE`, `AUTH`, `group:NAME` (or a bare group `NAME`),
+    /// Parses `OPEN`, `CLOSE`, `AUTH`, `group:NAME` (or a bare group `NAME`), `perm:NAME`,
     /// `object:DOMAIN:PARAM[:MODE]`, `all(...)` and `any(...)`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut parser = Parser { text: s, pos: 0 };
@@ -241,6 +258,7 @@ impl Parser<'_> {
                 })
             }
             "group" if self.eat(':') => Ok(group(self.name()?.to_owned())),
+            "perm" if self.eat(':') => Ok(perm(self.name()?.to_owned())),
             "object" if self.eat(':') => {
                 let domain = self.name()?.to_owned();
                 if !self.eat(':') {
@@ -306,6 +324,12 @@ impl fmt::Display for Mode {
             Mode::Write => "write",
             Mode::Delete => "delete",
         })
+    }
+}
+
+impl Serialize for Mode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -429,6 +453,7 @@ mod tests {
             "CLOSE",
             "AUTH",
             "group:ADMIN",
+            "perm:projects.write",
             "object:owned:oid",
             "object:owned:oid:delete",
             "all(AUTH, any(group:A, group:B), object:d:p:read)",
@@ -448,6 +473,7 @@ mod tests {
             "object:owned",
             "object:owned:oid:fly",
             "group:",
+            "perm:",
             "AUTH AUTH",
             "any(OPEN,)",
         ] {
@@ -460,6 +486,7 @@ mod tests {
         assert!(!Open.needs_auth());
         assert!(!Close.needs_auth());
         assert!(object("d", "p").needs_auth());
+        assert!(perm("p").needs_auth());
         assert!(all([Open, group("A")]).needs_auth());
         assert!(!any([Open, group("A")]).needs_auth());
         assert!(any([Auth, group("A")]).needs_auth());

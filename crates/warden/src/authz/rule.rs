@@ -14,7 +14,7 @@ use http::Method;
 
 use crate::authn::Authenticator;
 use crate::authn::CurrentUser;
-use crate::authz::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker};
+use crate::authz::{Access, GroupCheck, GroupChecker, ObjectCheck, ObjectChecker, ObjectQuery};
 use crate::authz::{Authz, Mode};
 use crate::error::{Error, Result};
 use crate::sql::Tx;
@@ -33,6 +33,7 @@ pub(crate) enum Rule<S> {
         slot: u8,
         checker: Option<Arc<dyn GroupChecker<S>>>,
     },
+    Perm(Arc<str>),
     Object {
         domain: Arc<str>,
         param: Arc<str>,
@@ -47,6 +48,8 @@ pub(crate) enum Rule<S> {
 pub(crate) struct Checkers<S> {
     pub(crate) groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     pub(crate) objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    /// The domains whose checker is a named query, to check against each route's parameter.
+    pub(crate) queries: HashMap<String, ObjectQuery>,
     pub(crate) directory_groups: Vec<String>,
 }
 
@@ -95,6 +98,12 @@ impl<S> Rule<S> {
                     checker,
                 }
             }
+            Authz::Perm(name) => {
+                if name.is_empty() {
+                    problems.push("an empty permission name".to_owned());
+                }
+                Rule::Perm(Arc::from(name.as_ref()))
+            }
             Authz::Object {
                 domain,
                 param,
@@ -104,6 +113,13 @@ impl<S> Rule<S> {
                     problems.push(format!(
                         "object parameter \"{param}\" is not a parameter of the path"
                     ));
+                }
+                if let Some(problem) = checkers
+                    .queries
+                    .get(domain.as_ref())
+                    .and_then(|query| query.problem(param))
+                {
+                    problems.push(problem);
                 }
                 let checker = checkers.objects.get(domain.as_ref()).cloned();
                 let checker = checker.unwrap_or_else(|| {
@@ -133,6 +149,24 @@ impl<S> Rule<S> {
                     Rule::Any(rules)
                 }
             }
+        }
+    }
+
+    /// Calls `f` with the domain, parameter and mode of every object condition.
+    pub(crate) fn objects(&self, f: &mut impl FnMut(&Arc<str>, &Arc<str>, Mode)) {
+        match self {
+            Rule::Object {
+                domain,
+                param,
+                mode,
+                ..
+            } => f(domain, param, *mode),
+            Rule::All(parts) | Rule::Any(parts) => {
+                for part in parts {
+                    part.objects(f);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -218,6 +252,14 @@ impl<S: Clone + Send + Sync + 'static> Rule<S> {
                         Outcome::Allow
                     } else {
                         Outcome::Deny(Error::forbidden(format!("not in group \"{name}\"")))
+                    })
+                }
+                Rule::Perm(name) => {
+                    let user = authenticated(env)?;
+                    Ok(if env.auth.has_permission(user, name).await? {
+                        Outcome::Allow
+                    } else {
+                        Outcome::Deny(Error::forbidden(format!("no permission \"{name}\"")))
                     })
                 }
                 Rule::Object { .. } if !objects => Ok(Outcome::Pending),

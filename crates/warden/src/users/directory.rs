@@ -28,6 +28,8 @@ pub struct UserRecord {
     pub groups: Vec<String>,
     /// The user's tenant, for multi-tenant applications.
     pub tenant: Option<String>,
+    /// The permissions the user holds (what `perm(...)` checks), e.g. their roles'.
+    pub permissions: Vec<String>,
 }
 
 impl UserRecord {
@@ -38,6 +40,7 @@ impl UserRecord {
             password_hash: Some(password_hash.into()),
             groups: Vec::new(),
             tenant: None,
+            permissions: Vec::new(),
         }
     }
 
@@ -48,6 +51,7 @@ impl UserRecord {
             password_hash: None,
             groups: Vec::new(),
             tenant: None,
+            permissions: Vec::new(),
         }
     }
 
@@ -56,6 +60,18 @@ impl UserRecord {
     pub fn group(mut self, group: impl Into<String>) -> Self {
         self.groups.push(group.into());
         self
+    }
+
+    /// Adds a permission.
+    #[must_use]
+    pub fn permission(mut self, permission: impl Into<String>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Whether the user holds the permission.
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
     }
 
     /// Sets the tenant.
@@ -81,6 +97,7 @@ impl fmt::Debug for UserRecord {
             )
             .field("groups", &self.groups)
             .field("tenant", &self.tenant)
+            .field("permissions", &self.permissions)
             .finish()
     }
 }

@@ -3,6 +3,7 @@
 
 mod directory;
 mod passwords;
+mod roles;
 mod sql;
 
 pub(crate) use directory::CachedDirectory;
@@ -10,5 +11,7 @@ pub(crate) use directory::CachedDirectory;
 pub use directory::{Directory, MemoryDirectory, UserRecord};
 #[doc(inline)]
 pub use passwords::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
+#[doc(inline)]
+pub use roles::{Held, Role, SqlRoles};
 #[doc(inline)]
 pub use sql::SqlDirectory;

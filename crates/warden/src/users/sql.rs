@@ -8,7 +8,7 @@ use crate::build_error::BuildError;
 use crate::sql::check_query;
 use futures_util::future::BoxFuture;
 
-use super::{Directory, UserRecord};
+use super::{Directory, SqlRoles, UserRecord};
 use crate::error::Result;
 
 /// A [`Directory`] over named SQL queries.
@@ -41,6 +41,7 @@ pub struct SqlDirectory {
     lookup: String,
     update: Option<String>,
     groups: Vec<String>,
+    roles: Option<SqlRoles>,
 }
 
 impl SqlDirectory {
@@ -52,7 +53,22 @@ impl SqlDirectory {
             lookup: lookup.to_owned(),
             update: None,
             groups: Vec::new(),
+            roles: None,
         })
+    }
+
+    /// Adds each user's roles from warden's role tables ([`SqlRoles`], on the same database) to
+    /// the groups of the lookup query, and gives the permissions of those roles: `group(ROLE)`
+    /// and `perm(PERMISSION)` then read one source of truth. A grant or a revocation counts
+    /// when the directory cache's entry for the user runs out (`auth.cache_ttl`), or at once
+    /// after [`App::forget_user`](crate::App::forget_user) or a kick. Declare the roles that
+    /// routes name with [`declare_group`](Self::declare_group), as for any group.
+    ///
+    /// # Errors
+    /// Warden's role queries are missing ([`schema::add_queries`](crate::schema::add_queries)).
+    pub fn with_roles(mut self) -> Result<Self, BuildError> {
+        self.roles = Some(SqlRoles::new(self.db.clone())?);
+        Ok(self)
     }
 
     /// Stores upgraded hashes with this query.
@@ -109,6 +125,15 @@ impl Directory for SqlDirectory {
             user.password_hash = text(&row, "password");
             user.groups = groups(row.get("groups"));
             user.tenant = text(&row, "tenant");
+            if let Some(roles) = &self.roles {
+                let held = roles.of(&user.login).await?;
+                for role in held.roles {
+                    if !user.groups.contains(&role) {
+                        user.groups.push(role);
+                    }
+                }
+                user.permissions = held.permissions;
+            }
             Ok(Some(user))
         })
     }

@@ -4,6 +4,7 @@
 use warden::api_keys::{ApiKey, ApiKeyStore, SqlApiKeys};
 use warden::schema;
 use warden::sql::{Database, Queries};
+use warden::users::SqlRoles;
 
 use crate::common::service_url;
 
@@ -48,8 +49,9 @@ async fn on_scratch_database(url: &str) {
 /// finds, lists and revokes a key in it; a key's sealed signing key comes back as stored, or
 /// as none.
 async fn schema_and_keys(db: Database) {
-    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 2, 3]);
+    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 2, 3, 5]);
     assert!(schema::apply(&db).await.unwrap().is_empty());
+    roles(db.clone()).await;
     let keys = SqlApiKeys::new(db.clone()).unwrap();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -79,6 +81,31 @@ async fn schema_and_keys(db: Database) {
     assert!(!keys.revoke(&login, &id).await.unwrap());
     assert!(keys.find(&id).await.unwrap().unwrap().revoked);
     assert!(keys.list(&login).await.unwrap().is_empty());
+}
+
+/// Roles defined twice, granted twice, listed and revoked: the per-backend upserts agree.
+async fn roles(db: Database) {
+    let roles = SqlRoles::new(db).unwrap();
+    roles.define("editor", "first", ["p.read"]).await.unwrap();
+    roles
+        .define("editor", "edits", ["p.read", "p.write"])
+        .await
+        .unwrap();
+    roles.define("viewer", "", ["p.read"]).await.unwrap();
+    assert!(roles.grant("hobbes", "editor").await.unwrap());
+    assert!(!roles.grant("hobbes", "editor").await.unwrap());
+    assert!(roles.grant("hobbes", "viewer").await.unwrap());
+    assert!(roles.grant("nobody", "ghost").await.is_err());
+    let held = roles.of("hobbes").await.unwrap();
+    assert_eq!(held.roles, ["editor", "viewer"]);
+    assert_eq!(held.permissions, ["p.read", "p.write"]);
+    let listed = roles.list().await.unwrap();
+    assert_eq!(listed[0].description, "edits");
+    assert_eq!(listed[0].permissions, ["p.read", "p.write"]);
+    assert_eq!(roles.members("editor").await.unwrap(), ["hobbes"]);
+    assert!(roles.revoke("hobbes", "editor").await.unwrap());
+    assert!(!roles.revoke("hobbes", "editor").await.unwrap());
+    assert_eq!(roles.of("hobbes").await.unwrap().roles, ["viewer"]);
 }
 
 #[tokio::test]

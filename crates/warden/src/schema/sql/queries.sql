@@ -29,3 +29,42 @@ ON CONFLICT (login) DO UPDATE SET valid_after = excluded.valid_after, expires = 
 
 -- name: warden_revocation_live
 SELECT login, valid_after, expires FROM warden_revocation WHERE expires > :now;
+
+-- name: warden_role_define!
+-- A role, or a new description for it.
+INSERT INTO warden_role(name, description) VALUES (:name, :description)
+ON CONFLICT (name) DO UPDATE SET description = excluded.description;
+
+-- name: warden_role_find^
+SELECT name, description FROM warden_role WHERE name = :name;
+
+-- name: warden_role_list
+SELECT name, description FROM warden_role ORDER BY name;
+
+-- name: warden_role_allow!
+-- A permission carried by a role.
+INSERT INTO warden_role_permission(role, permission) VALUES (:role, :permission)
+ON CONFLICT (role, permission) DO NOTHING;
+
+-- name: warden_role_disallow!
+DELETE FROM warden_role_permission WHERE role = :role AND permission = :permission;
+
+-- name: warden_role_permissions
+SELECT role, permission FROM warden_role_permission ORDER BY role, permission;
+
+-- name: warden_role_grant!
+INSERT INTO warden_user_role(login, role) VALUES (:login, :role)
+ON CONFLICT (login, role) DO NOTHING;
+
+-- name: warden_role_revoke!
+DELETE FROM warden_user_role WHERE login = :login AND role = :role;
+
+-- name: warden_role_members
+SELECT login FROM warden_user_role WHERE role = :role ORDER BY login;
+
+-- name: warden_roles_of
+-- A user's roles, and the permissions each carries (null for a role that carries none).
+SELECT r.role, p.permission
+  FROM warden_user_role AS r LEFT JOIN warden_role_permission AS p ON (p.role = r.role)
+ WHERE r.login = :login
+ ORDER BY r.role, p.permission;
