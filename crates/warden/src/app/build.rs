@@ -20,6 +20,7 @@ use crate::authz::{Checkers, Rule};
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
+use crate::guards::{BLOCKLIST_QUERIES, Blocklist, Ranges};
 use crate::http::{ObserveLayer, panic_response};
 use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
@@ -36,7 +37,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
         let (auth, checkers) = self.services(&secret, &mut problems)?;
-        let routes = self.mounted_routes();
+        let (trusted, blocklist) = self.guards(&mut problems);
+        let routes = self.mounted_routes(blocklist.as_ref());
         let (routes, infos) = compile_routes(
             routes,
             &auth,
@@ -46,7 +48,14 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut problems,
         );
         problems.into_result()?;
-        let router = assemble(routes, self.state, self.database, &self.settings)?;
+        let router = assemble(
+            routes,
+            self.state,
+            self.database,
+            &self.settings,
+            trusted,
+            blocklist,
+        )?;
         if self.settings.secret.is_none() {
             tracing::warn!(
                 "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
@@ -140,8 +149,44 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         Ok((Arc::new(authenticator), checkers))
     }
 
+    /// The guards' state: the trusted proxies' networks, and the blocklist (its configured
+    /// ranges, and its table when the application mounted it).
+    fn guards(&self, problems: &mut Problems) -> (Ranges, Option<Arc<Blocklist>>) {
+        let server = &self.settings.server;
+        let mut parse = |what: &str, list: &[String]| {
+            Ranges::parse(list.iter().map(String::as_str)).unwrap_or_else(|bad| {
+                for problem in bad {
+                    problems.push(format!("server.{what}: {problem}"));
+                }
+                Ranges::default()
+            })
+        };
+        let trusted = parse("trusted_proxies", &server.trusted_proxies);
+        let configured = parse("blocklist", &server.blocklist);
+        let table = match (&self.blocklist, &self.database) {
+            (None, _) => None,
+            (Some(_), None) => {
+                problems.push("the blocklist's table needs a database (AppBuilder::database)");
+                None
+            }
+            (Some(_), Some(db)) => {
+                for (name, kind, params) in BLOCKLIST_QUERIES {
+                    if let Err(e) = check_query(db, name, kind, params) {
+                        problems.push(format!(
+                            "blocklist: {}; add warden's queries (warden::schema::add_queries)",
+                            e.problems().join("; ")
+                        ));
+                    }
+                }
+                Some((db.clone(), server.blocklist_refresh))
+            }
+        };
+        let blocklist = Blocklist::new(configured, table);
+        (trusted, blocklist.is_active().then(|| Arc::new(blocklist)))
+    }
+
     /// The application's routes with the built-in endpoints it asked for.
-    fn mounted_routes(&mut self) -> Routes<S> {
+    fn mounted_routes(&mut self, blocklist: Option<&Arc<Blocklist>>) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
         if self.sessions {
@@ -149,6 +194,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if self.api_keys.is_some() {
             routes = routes.merge(endpoints::api_keys::routes(&auth.api_keys));
+        }
+        if let (Some(policy), Some(blocklist)) = (&self.blocklist, blocklist) {
+            routes = routes.merge(endpoints::blocklist::routes(policy, blocklist));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
@@ -276,13 +324,15 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     (by_path, infos)
 }
 
-/// The routed application wrapped in warden's layers: observe (request id, access log, error
-/// bodies), the request transaction, panic catching and the body limit.
+/// The routed application wrapped in warden's layers: observe (request id, client IP and
+/// blocklist, access log, error bodies), the request transaction, panic catching and the body limit.
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
     database: Option<Database>,
     settings: &Settings,
+    trusted: Ranges,
+    blocklist: Option<Arc<Blocklist>>,
 ) -> Result<Router, BuildError> {
     let mut router: Router<S> = Router::new();
     for (path, method_routers) in by_path {
@@ -312,7 +362,7 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(settings))
+        .layer(ObserveLayer::new(settings, trusted, blocklist))
         .option_layer(database.map(TxLayer))
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

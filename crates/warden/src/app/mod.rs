@@ -13,7 +13,7 @@ use axum::Router;
 
 use crate::authn::api_keys::ApiKeyStore;
 use crate::authn::{Authenticator, Tokens};
-use crate::authz::{GroupChecker, ObjectChecker};
+use crate::authz::{GroupChecker, ObjectChecker, Policy};
 use crate::build_error::BuildError;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::Error;
@@ -128,6 +128,7 @@ pub struct AppBuilder<S> {
     api_keys: Option<Arc<dyn ApiKeyStore>>,
     sessions: bool,
     scoped: bool,
+    blocklist: Option<Policy>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -147,6 +148,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             api_keys: None,
             sessions: false,
             scoped: false,
+            blocklist: None,
         }
     }
 
@@ -180,6 +182,22 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn scoped_tokens(mut self) -> Self {
         self.scoped = true;
+        self
+    }
+
+    /// The IP blocklist's table (`warden_blocklist`, in [`schema`](crate::schema)) and its
+    /// admin endpoints, guarded by `policy`: `GET /blocklist`, `POST /blocklist`
+    /// `{"cidr", "reason"}`, `DELETE /blocklist/{cidr}`. Its ranges join those of
+    /// `server.blocklist`; every instance sees a change within `server.blocklist_refresh`, the
+    /// one that made it at once. Needs the [`database`](Self::database) with warden's queries.
+    ///
+    /// ```
+    /// # use warden::{App, Settings, group};
+    /// let builder = App::builder(Settings::default()).blocklist(group("ADMIN"));
+    /// ```
+    #[must_use]
+    pub fn blocklist(mut self, policy: impl Into<Policy>) -> Self {
+        self.blocklist = Some(policy.into());
         self
     }
 

@@ -1,7 +1,8 @@
 //! Built-in endpoints that an application mounts with one builder call: the session cookie
-//! flow, API keys, and scoped-token minting. They are ordinary warden routes, declared with the
+//! flow, API keys, scoped-token minting, and the IP blocklist's administration. They are ordinary warden routes, declared with the
 //! same authorizations as an application's own.
 
 pub(crate) mod api_keys;
+pub(crate) mod blocklist;
 pub(crate) mod scoped;
 pub(crate) mod sessions;

@@ -1,4 +1,4 @@
-//! Warden's own tables (API keys and per-user revocations; audit, roles and blocklists to come), as
+//! Warden's own tables (API keys, per-user revocations, the IP blocklist; audit and roles to come), as
 //! numbered steps applied by warden-sql's migrations engine and recorded in `warden_schema`
 //! with their checksums: idempotent, refusing an edited step or a database newer than this
 //! code, on SQLite, PostgreSQL and MySQL/MariaDB alike.
@@ -12,7 +12,7 @@
 //! warden::schema::add_queries(&mut queries)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1, 2, 3]);
+//! assert_eq!(applied.versions(), [1, 2, 3, 4]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
@@ -56,7 +56,8 @@ pub fn migrations() -> Result<Migrations, BuildError> {
             "api_key_signing",
             include_str!("sql/0002_api_key_signing.sql"),
         )?
-        .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?)
+        .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?
+        .step(4, "blocklist", include_str!("sql/0004_blocklist.sql"))?)
 }
 
 /// Brings a database up to warden's schema: applies the steps it lacks and says which.

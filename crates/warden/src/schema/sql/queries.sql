@@ -29,3 +29,12 @@ ON CONFLICT (login) DO UPDATE SET valid_after = excluded.valid_after, expires = 
 
 -- name: warden_revocation_live
 SELECT login, valid_after, expires FROM warden_revocation WHERE expires > :now;
+
+-- name: warden_blocklist_list
+SELECT cidr, reason, created FROM warden_blocklist ORDER BY created, cidr;
+
+-- name: warden_blocklist_add!
+INSERT INTO warden_blocklist(cidr, reason, created) VALUES (:cidr, :reason, :created);
+
+-- name: warden_blocklist_remove!
+DELETE FROM warden_blocklist WHERE cidr = :cidr;
