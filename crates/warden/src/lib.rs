@@ -79,6 +79,7 @@ pub mod clock;
 mod encoding;
 mod endpoints;
 mod error;
+mod guards;
 mod http;
 mod params;
 mod routing;
@@ -105,6 +106,8 @@ pub use build_error::BuildError;
 pub use error::{BoxError, Error, Result};
 /// A boxed, sendable future, as directory, store and checker methods return.
 pub use futures_util::future::BoxFuture;
+#[doc(inline)]
+pub use guards::ClientIp;
 #[doc(inline)]
 pub use http::{REQUEST_ID, RequestId, Server, shutdown_signal};
 #[doc(inline)]

@@ -29,7 +29,7 @@ use warden::api_keys::SqlApiKeys;
 use warden::sql::{Backend, Database, Queries};
 use warden::store::Store;
 use warden::users::SqlDirectory;
-use warden::{App, BuildError, Routes, Settings};
+use warden::{App, BuildError, Routes, Settings, group};
 
 /// The SQL of the back-end, embedded.
 pub mod sql {
@@ -126,7 +126,7 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 }
 
 /// The application: every route with its declaration, users and API keys from the database,
-/// sessions with refresh cookies, scoped tokens.
+/// sessions with refresh cookies, scoped tokens, the IP blocklist for administrators.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")?
         .update_hash("warden_set_password")?
@@ -140,6 +140,9 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         .sessions()
         .api_keys(keys)
         .scoped_tokens()
+        // Administrators edit the IP blocklist; `server.blocklist` adds fixed ranges and
+        // `server.trusted_proxies` (empty by default) names the proxies whose headers count.
+        .blocklist(group("ADMIN"))
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

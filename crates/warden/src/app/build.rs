@@ -22,6 +22,7 @@ use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictS
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
+use crate::guards::{BLOCKLIST_QUERIES, Blocklist, Ranges};
 use crate::http::{ObserveLayer, panic_response};
 use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
@@ -39,7 +40,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let secret = check_secrets(&self.settings, &mut problems);
         let (auth, checkers) = self.services(&secret, &mut problems)?;
         let slot = PredictSlot::default();
-        let routes = self.mounted_routes(&slot);
+        let (trusted, blocklist) = self.guards(&mut problems);
+        let routes = self.mounted_routes(&slot, blocklist.as_ref());
         let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
@@ -56,7 +58,14 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             state: self.state.clone(),
         });
         let _ = slot.set(Arc::clone(&predict));
-        let router = assemble(routes, self.state, self.database, &self.settings)?;
+        let router = assemble(
+            routes,
+            self.state,
+            self.database,
+            &self.settings,
+            trusted,
+            blocklist,
+        )?;
         if self.settings.secret.is_none() {
             tracing::warn!(
                 "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
@@ -158,8 +167,48 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         Ok((Arc::new(authenticator), checkers))
     }
 
+    /// The guards' state: the trusted proxies' networks, and the blocklist (its configured
+    /// ranges, and its table when the application mounted it).
+    fn guards(&self, problems: &mut Problems) -> (Ranges, Option<Arc<Blocklist>>) {
+        let server = &self.settings.server;
+        let mut parse = |what: &str, list: &[String]| {
+            Ranges::parse(list.iter().map(String::as_str)).unwrap_or_else(|bad| {
+                for problem in bad {
+                    problems.push(format!("server.{what}: {problem}"));
+                }
+                Ranges::default()
+            })
+        };
+        let trusted = parse("trusted_proxies", &server.trusted_proxies);
+        let configured = parse("blocklist", &server.blocklist);
+        let table = match (&self.blocklist, &self.database) {
+            (None, _) => None,
+            (Some(_), None) => {
+                problems.push("the blocklist's table needs a database (AppBuilder::database)");
+                None
+            }
+            (Some(_), Some(db)) => {
+                for (name, kind, params) in BLOCKLIST_QUERIES {
+                    if let Err(e) = check_query(db, name, kind, params) {
+                        problems.push(format!(
+                            "blocklist: {}; add warden's queries (warden::schema::add_queries)",
+                            e.problems().join("; ")
+                        ));
+                    }
+                }
+                Some((db.clone(), server.blocklist_refresh))
+            }
+        };
+        let blocklist = Blocklist::new(configured, table);
+        (trusted, blocklist.is_active().then(|| Arc::new(blocklist)))
+    }
+
     /// The application's routes with the built-in endpoints it asked for.
-    fn mounted_routes(&mut self, slot: &PredictSlot) -> Routes<S> {
+    fn mounted_routes(
+        &mut self,
+        slot: &PredictSlot,
+        blocklist: Option<&Arc<Blocklist>>,
+    ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
         if self.sessions {
@@ -173,6 +222,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if let Some(path) = self.capabilities.take() {
             routes = routes.merge(endpoints::capabilities::routes(&path, Arc::clone(slot)));
+        }
+        if let (Some(policy), Some(blocklist)) = (&self.blocklist, blocklist) {
+            routes = routes.merge(endpoints::blocklist::routes(policy, blocklist));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
@@ -346,13 +398,15 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     (by_path, infos, compiled)
 }
 
-/// The routed application wrapped in warden's layers: observe (request id, access log, error
-/// bodies), the request transaction, panic catching and the body limit.
+/// The routed application wrapped in warden's layers: observe (request id, client IP and
+/// blocklist, access log, error bodies), the request transaction, panic catching and the body limit.
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
     database: Option<Database>,
     settings: &Settings,
+    trusted: Ranges,
+    blocklist: Option<Arc<Blocklist>>,
 ) -> Result<Router, BuildError> {
     let mut router: Router<S> = Router::new();
     for (path, method_routers) in by_path {
@@ -382,7 +436,7 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(settings))
+        .layer(ObserveLayer::new(settings, trusted, blocklist))
         .option_layer(database.map(TxLayer))
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -160,6 +160,7 @@ pub struct AppBuilder<S> {
     scoped: bool,
     roles: Option<(SqlRoles, Policy)>,
     capabilities: Option<String>,
+    blocklist: Option<Policy>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -182,6 +183,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             scoped: false,
             roles: None,
             capabilities: None,
+            blocklist: None,
         }
     }
 
@@ -249,6 +251,22 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn capabilities(mut self, path: impl Into<String>) -> Self {
         self.capabilities = Some(path.into());
+        self
+    }
+
+    /// The IP blocklist's table (`warden_blocklist`, in [`schema`](crate::schema)) and its
+    /// admin endpoints, guarded by `policy`: `GET /blocklist`, `POST /blocklist`
+    /// `{"cidr", "reason"}`, `DELETE /blocklist/{cidr}`. Its ranges join those of
+    /// `server.blocklist`; every instance sees a change within `server.blocklist_refresh`, the
+    /// one that made it at once. Needs the [`database`](Self::database) with warden's queries.
+    ///
+    /// ```
+    /// # use warden::{App, Settings, group};
+    /// let builder = App::builder(Settings::default()).blocklist(group("ADMIN"));
+    /// ```
+    #[must_use]
+    pub fn blocklist(mut self, policy: impl Into<Policy>) -> Self {
+        self.blocklist = Some(policy.into());
         self
     }
 

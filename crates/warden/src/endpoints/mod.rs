@@ -1,8 +1,10 @@
 //! Built-in endpoints that an application mounts with one builder call: the session cookie
-//! flow, API keys, scoped-token minting, and role administration. They are ordinary warden routes, declared with the
-//! same authorizations as an application's own.
+//! flow, API keys, scoped-token minting, role administration, capabilities and the IP
+//! blocklist's administration. They are ordinary warden routes, declared with the same
+//! authorizations as an application's own.
 
 pub(crate) mod api_keys;
+pub(crate) mod blocklist;
 pub(crate) mod capabilities;
 pub(crate) mod roles;
 pub(crate) mod scoped;

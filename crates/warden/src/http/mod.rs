@@ -1,6 +1,8 @@
-//! The HTTP edge: the server (timeouts, limits, lingering close, graceful drain) and the observe
-//! layer (request ids, Host checks, access logs with redaction, JSON bodies for bare errors).
+//! The HTTP edge: the server (timeouts, limits, lingering close, graceful drain), the observe
+//! layer (request ids, Host checks, access logs with redaction, JSON bodies for bare errors),
+//! and the guards it applies first: the client IP behind trusted proxies, and the blocklist.
 
+mod client_ip;
 mod linger;
 mod observe;
 mod serve;

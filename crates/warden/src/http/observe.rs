@@ -31,13 +31,15 @@ use http::header::{
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
-use tower::{Layer, Service};
+use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
+use super::client_ip::resolve;
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
+use crate::guards::{Blocked, Blocklist, ClientIp, Ranges};
 use crate::settings::Settings;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 
 /// The request id header, read from trusted clients and always answered.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -102,13 +104,24 @@ struct Shared {
     prefix: u32,
     counter: AtomicU64,
     redacted: Vec<String>,
+    trusted: Ranges,
+    blocklist: Option<Arc<Blocklist>>,
 }
+
+/// The answer to every blocked request: the same status and body, whatever the range.
+const BLOCKED: &str = "access denied";
 
 #[derive(Clone)]
 pub(crate) struct ObserveLayer(Arc<Shared>);
 
 impl ObserveLayer {
-    pub(crate) fn new(settings: &Settings) -> Self {
+    /// The layer, with the trusted proxies' networks and the blocklist (none when it has
+    /// nothing to check: then a request pays nothing for it).
+    pub(crate) fn new(
+        settings: &Settings,
+        trusted: Ranges,
+        blocklist: Option<Arc<Blocklist>>,
+    ) -> Self {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
         let _ = getrandom::fill(&mut seed);
@@ -120,6 +133,8 @@ impl ObserveLayer {
             prefix: u32::from_le_bytes(seed),
             counter: AtomicU64::new(0),
             redacted,
+            trusted,
+            blocklist: blocklist.filter(|b| b.is_active()),
         }))
     }
 }
@@ -165,9 +180,19 @@ where
             }
         }
         req.extensions_mut().insert(RequestId(id.clone()));
+        // The client IP, once for every later stage; recorded only when proxies changed it,
+        // so that a request without trusted proxies allocates nothing for it.
+        let (client, forwarded) = resolve(req.extensions(), req.headers(), &shared.trusted);
+        if forwarded {
+            req.extensions_mut().insert(ClientIp(client));
+        }
         let method = req.method().clone();
         let uri = req.uri().clone();
         let span = tracing::info_span!("request", id = %id.to_str().unwrap_or("-"));
+        let verdict = shared
+            .blocklist
+            .as_ref()
+            .map_or(Blocked::No, |b| b.check(client));
         let refusal = if header_bytes(req.headers()) > shared.max_header_bytes {
             Some((
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -177,20 +202,40 @@ where
             // RFC 9112 §3.2: a 400 for more than one Host or an invalid one, which proxies and
             // the application could otherwise read differently.
             Some((StatusCode::BAD_REQUEST, "invalid or repeated Host header"))
+        } else if verdict == Blocked::Yes {
+            Some((StatusCode::FORBIDDEN, BLOCKED))
         } else {
             None
         };
         let called = match refusal {
-            Some(refusal) => Err(refusal),
+            Some(refusal) => Call::Refused(refusal),
+            None if verdict == Blocked::Stale => {
+                // Rare (once per refresh interval): the table is reloaded before this request
+                // is checked, and a clone of the service answers it once ready.
+                Call::Deferred(self.inner.clone(), req)
+            }
             None => {
                 // The ready service handles this request; a fresh clone waits for the next one.
                 let clone = self.inner.clone();
-                Ok(std::mem::replace(&mut self.inner, clone).call(req))
+                Call::Now(std::mem::replace(&mut self.inner, clone).call(req))
             }
         };
         Box::pin(
             async move {
-                let response = match called {
+                let future = match called {
+                    Call::Refused(refusal) => Err(refusal),
+                    Call::Now(future) => Ok(Either::Left(future)),
+                    Call::Deferred(service, req) => {
+                        let blocklist = shared.blocklist.as_ref();
+                        match blocklist {
+                            Some(b) if b.check_reloading(client).await => {
+                                Err((StatusCode::FORBIDDEN, BLOCKED))
+                            }
+                            _ => Ok(Either::Right(service.oneshot(req))),
+                        }
+                    }
+                };
+                let response = match future {
                     Err((status, message)) => json_error(status, message),
                     Ok(future) => {
                         match tokio::time::timeout(shared.request_timeout, future).await {
@@ -203,11 +248,19 @@ where
                         }
                     }
                 };
-                Ok(shared.finish(response, &method, &uri, id, start))
+                Ok(shared.finish(response, &method, &uri, id, start, client))
             }
             .instrument(span),
         )
     }
+}
+
+/// What the layer does with a request: refuse it, call the service now, or call it after the
+/// blocklist's table is reloaded.
+enum Call<F, S, R> {
+    Refused((StatusCode, &'static str)),
+    Now(F),
+    Deferred(S, R),
 }
 
 /// A generated request id: `{prefix:08x}-{counter:x}` fits in 25 bytes.
@@ -314,6 +367,7 @@ impl Shared {
         uri: &Uri,
         id: HeaderValue,
         start: Instant,
+        client: std::net::IpAddr,
     ) -> Response {
         let status = response.status();
         let id_text = id.to_str().unwrap_or("-");
@@ -359,6 +413,7 @@ impl Shared {
                 %method,
                 path = %self.redacted(uri),
                 status = status.as_u16(),
+                client = %client,
                 micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
                 user = user.map_or("-", |u| u.0.login()),
                 error = report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0),

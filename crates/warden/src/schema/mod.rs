@@ -1,4 +1,4 @@
-//! Warden's own tables (API keys, per-user revocations, roles and permissions; audit and blocklists to come), as
+//! Warden's own tables (API keys, per-user revocations, the IP blocklist, roles and permissions; audit to come), as
 //! numbered steps applied by warden-sql's migrations engine and recorded in `warden_schema`
 //! with their checksums: idempotent, refusing an edited step or a database newer than this
 //! code, on SQLite, PostgreSQL and MySQL/MariaDB alike.
@@ -12,7 +12,7 @@
 //! warden::schema::add_queries(&mut queries)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1, 2, 3, 5]);
+//! assert_eq!(applied.versions(), [1, 2, 3, 4, 5]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
@@ -57,7 +57,7 @@ pub fn migrations() -> Result<Migrations, BuildError> {
             include_str!("sql/0002_api_key_signing.sql"),
         )?
         .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?
-        // Step 4 is left to the IP blocklist.
+        .step(4, "blocklist", include_str!("sql/0004_blocklist.sql"))?
         .step(5, "roles", include_str!("sql/0005_roles.sql"))?)
 }
 

@@ -360,6 +360,19 @@ pub struct ServerSettings {
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish. Default 30 s.
     #[serde(with = "duration")]
     pub drain_timeout: Duration,
+    /// The networks of the reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are
+    /// believed, in CIDR notation (`10.0.0.0/8`, `fd00::/8`; a bare address is one host).
+    /// Empty (the default): the client IP is the socket's peer and the headers are ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Client IP ranges refused with 403 before routing and authentication, in CIDR notation,
+    /// added to those of the blocklist table when the application mounts it
+    /// (`AppBuilder::blocklist`). Default: none.
+    pub blocklist: Vec<String>,
+    /// How old the in-memory copy of the blocklist table may grow before a request reloads it:
+    /// a change made by another process counts within this time (at once in the process that
+    /// made it). Default 10 s.
+    #[serde(with = "duration")]
+    pub blocklist_refresh: Duration,
 }
 
 impl Default for ServerSettings {
@@ -370,6 +383,9 @@ impl Default for ServerSettings {
             max_header_bytes: 16 * 1024,
             max_body_bytes: 1 << 20,
             drain_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            blocklist: Vec::new(),
+            blocklist_refresh: Duration::from_secs(10),
         }
     }
 }

@@ -6,6 +6,7 @@ mod build;
 mod common;
 mod errors;
 mod fixture;
+mod guards;
 mod jwt;
 mod logs;
 mod owner;

@@ -49,7 +49,10 @@ async fn on_scratch_database(url: &str) {
 /// finds, lists and revokes a key in it; a key's sealed signing key comes back as stored, or
 /// as none.
 async fn schema_and_keys(db: Database) {
-    assert_eq!(schema::apply(&db).await.unwrap().versions(), [1, 2, 3, 5]);
+    assert_eq!(
+        schema::apply(&db).await.unwrap().versions(),
+        [1, 2, 3, 4, 5]
+    );
     assert!(schema::apply(&db).await.unwrap().is_empty());
     roles(db.clone()).await;
     let keys = SqlApiKeys::new(db.clone()).unwrap();

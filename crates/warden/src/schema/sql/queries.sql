@@ -68,3 +68,12 @@ SELECT r.role, p.permission
   FROM warden_user_role AS r LEFT JOIN warden_role_permission AS p ON (p.role = r.role)
  WHERE r.login = :login
  ORDER BY r.role, p.permission;
+
+-- name: warden_blocklist_list
+SELECT cidr, reason, created FROM warden_blocklist ORDER BY created, cidr;
+
+-- name: warden_blocklist_add!
+INSERT INTO warden_blocklist(cidr, reason, created) VALUES (:cidr, :reason, :created);
+
+-- name: warden_blocklist_remove!
+DELETE FROM warden_blocklist WHERE cidr = :cidr;
