@@ -93,9 +93,14 @@ pub(crate) fn expiry_in(seconds: i64) -> String {
 /// A freshly registered user (logged in with Basic by default), for tests that change or
 /// revoke what a user holds: the seed users stay untouched.
 pub(crate) async fn new_user(prefix: &str) -> (String, i64) {
+    new_user_on(&CLIENT, prefix).await
+}
+
+/// [`new_user`] on another client's back-end.
+pub(crate) async fn new_user_on(client: &Client, prefix: &str) -> (String, i64) {
     let login = unique(prefix);
     let password = format!("{login}-password");
-    let uid = CLIENT
+    let uid = client
         .post("/register")
         .form(&[("login", login.as_str()), ("pword", password.as_str())])
         .expect(201)
@@ -103,6 +108,6 @@ pub(crate) async fn new_user(prefix: &str) -> (String, i64) {
         .json_value()["uid"]
         .as_i64()
         .unwrap();
-    CLIENT.user(&login, &password);
+    client.user(&login, &password);
     (login, uid)
 }

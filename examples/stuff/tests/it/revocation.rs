@@ -103,17 +103,7 @@ async fn a_kick_outlives_the_store_that_answered_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("stuff.db").display());
     let first = process(&url, &crate::common::unique("stuff-first")).await;
-    let login = crate::common::unique("kicked");
-    let password = format!("{login}-password");
-    let uid = first
-        .post("/register")
-        .form(&[("login", login.as_str()), ("pword", password.as_str())])
-        .expect(201)
-        .await
-        .json_value()["uid"]
-        .as_i64()
-        .unwrap();
-    first.user(&login, &password);
+    let (login, uid) = crate::common::new_user_on(&first, "kicked").await;
     let token = first.token(&login).await;
     first.get("/whoami").bearer(token.clone()).expect(200).await;
     first
