@@ -12,8 +12,9 @@ use axum::Router;
 use http::Method;
 
 use crate::cookies::CookieJar;
-use crate::request::RequestBuilder;
+use crate::request::{RequestBuilder, fetch_token};
 use crate::runtime::Driver;
+use crate::shared::Shared;
 use crate::transport::Transport;
 use crate::users::{AuthScheme, AuthSettings, TokenSource, User};
 
@@ -60,18 +61,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    transport: Transport,
-    settings: RwLock<AuthSettings>,
-    users: RwLock<HashMap<String, Arc<User>>>,
-    anonymous: CookieJar,
-    /// The request timeout, in milliseconds.
-    timeout_ms: AtomicU64,
-    /// Dropped last: the transport's connections belong to this runtime.
-    driver: Driver,
+    inner: Arc<Shared>,
 }
 
 impl Client {
@@ -141,7 +131,7 @@ impl Client {
 
     fn with_transport(transport: Transport, driver: Driver) -> Self {
         Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Shared {
                 transport,
                 settings: RwLock::new(AuthSettings::default()),
                 users: RwLock::new(HashMap::new()),
@@ -197,14 +187,14 @@ impl Client {
     /// Sets how users without a scheme of their own authenticate with
     /// [`RequestBuilder::user`]. Default: [`AuthScheme::Basic`].
     pub fn default_auth(&self, scheme: AuthScheme) -> &Self {
-        self.settings_mut().scheme = scheme;
+        self.inner.settings_mut().scheme = scheme;
         self
     }
 
     /// Names the login and password parameters of [`AuthScheme::Param`]. Default: `USER`
     /// and `PASS`.
     pub fn param_names(&self, login: &str, password: &str) -> &Self {
-        let mut settings = self.settings_mut();
+        let mut settings = self.inner.settings_mut();
         settings.login_param = login.to_owned();
         settings.password_param = password.to_owned();
         self
@@ -213,7 +203,7 @@ impl Client {
     /// Sets where tokens come from. Default: [`TokenSource::default`], `GET /login` with
     /// Basic auth answered by a JSON string. Tokens already fetched are kept.
     pub fn token_source(&self, source: TokenSource) -> &Self {
-        self.settings_mut().token = source;
+        self.inner.settings_mut().token = source;
         self
     }
 
@@ -226,10 +216,6 @@ impl Client {
         self
     }
 
-    pub(crate) fn timeout_now(&self) -> Duration {
-        Duration::from_millis(self.inner.timeout_ms.load(Ordering::Relaxed))
-    }
-
     /// User `login`'s token, fetched from the [`TokenSource`] on first use and then reused.
     ///
     /// # Panics
@@ -239,12 +225,12 @@ impl Client {
     #[track_caller]
     pub fn token(&self, login: &str) -> impl Future<Output = String> + Send + 'static {
         let location = Location::caller();
-        let user = self.registered(login);
-        let client = self.clone();
+        let user = self.inner.registered(login);
+        let shared = Arc::clone(&self.inner);
         async move {
-            let runner = client.clone();
+            let runner = Arc::clone(&shared);
             runner
-                .run(async move { client.fetch_token(&user).await })
+                .run(async move { fetch_token(&shared, &user).await })
                 .await
                 .unwrap_or_else(|e| panic!("warden-test: at {location}: {e}"))
         }
@@ -258,7 +244,7 @@ impl Client {
     /// When `login` is not a registered test user.
     #[track_caller]
     pub fn forget_token(&self, login: &str) {
-        self.registered(login).set_token(None);
+        self.inner.registered(login).set_token(None);
     }
 
     /// User `login`'s cookie jar, shared with the client.
@@ -268,7 +254,7 @@ impl Client {
     /// When `login` is not a registered test user.
     #[track_caller]
     pub fn jar(&self, login: &str) -> CookieJar {
-        self.registered(login).jar.clone()
+        self.inner.registered(login).jar.clone()
     }
 
     /// The jar of requests made without a user, shared with the client.
@@ -313,104 +299,7 @@ impl Client {
     /// When `path` does not start with `/`.
     #[track_caller]
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, path)
-    }
-
-    /// The registered user `login`.
-    #[track_caller]
-    pub(crate) fn registered(&self, login: &str) -> Arc<User> {
-        let users = self
-            .inner
-            .users
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        match users.get(login) {
-            Some(user) => Arc::clone(user),
-            None => panic!(
-                "warden-test: {login:?} is not a test user; register it with client.user({login:?}, password)"
-            ),
-        }
-    }
-
-    /// The scheme `user` authenticates with by default.
-    pub(crate) fn scheme_of(&self, user: &User) -> AuthScheme {
-        user.scheme.unwrap_or_else(|| self.settings().scheme)
-    }
-
-    pub(crate) fn param_names_now(&self) -> (String, String) {
-        let settings = self.settings();
-        (
-            settings.login_param.clone(),
-            settings.password_param.clone(),
-        )
-    }
-
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
-    }
-
-    /// Runs `future` on the client's runtime.
-    pub(crate) async fn run<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.inner.driver.run(future).await
-    }
-
-    /// The user's cached token, or a new one from the token source. Parallel callers for one
-    /// user wait for a single fetch.
-    pub(crate) async fn fetch_token(&self, user: &Arc<User>) -> Result<String, String> {
-        if let Some(token) = user.cached_token() {
-            return Ok(token);
-        }
-        let _fetching = user.fetching.lock().await;
-        // Another task may have fetched it while this one waited.
-        if let Some(token) = user.cached_token() {
-            return Ok(token);
-        }
-        let source = self.settings().token.clone();
-        let scheme = match source.login {
-            AuthScheme::Param => AuthScheme::Param,
-            _ => AuthScheme::Basic,
-        };
-        let request = RequestBuilder::new(self.clone(), source.method.clone(), &source.path)
-            .authenticate(Arc::clone(user), scheme);
-        // Boxed: sending a request may fetch a token, which sends a request.
-        let response = Box::pin(request.run()).await?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "fetching {}'s token: {} answered {}: {}",
-                user.login,
-                response.request(),
-                response.status(),
-                response.excerpt()
-            ));
-        }
-        let token = source.answer.read(response.bytes()).map_err(|e| {
-            format!(
-                "fetching {}'s token: {}: {e}: {}",
-                user.login,
-                response.request(),
-                response.excerpt()
-            )
-        })?;
-        user.set_token(Some(token.clone()));
-        Ok(token)
-    }
-
-    fn settings(&self) -> std::sync::RwLockReadGuard<'_, AuthSettings> {
-        self.inner
-            .settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn settings_mut(&self) -> std::sync::RwLockWriteGuard<'_, AuthSettings> {
-        self.inner
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
+        RequestBuilder::new(Arc::clone(&self.inner), method, path)
     }
 }
 
@@ -430,7 +319,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("transport", &self.inner.transport.to_string())
             .field("users", &logins)
-            .field("auth", &*self.settings())
+            .field("auth", &*self.inner.settings())
             .finish_non_exhaustive()
     }
 }

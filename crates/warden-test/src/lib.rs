@@ -78,6 +78,7 @@ mod cookies;
 mod request;
 mod response;
 mod runtime;
+mod shared;
 mod transport;
 mod users;
 

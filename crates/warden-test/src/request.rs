@@ -13,14 +13,14 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::Client;
 use crate::response::{TestResponse, excerpt};
+use crate::shared::Shared;
 use crate::transport::Outgoing;
 use crate::users::{AuthScheme, User};
 
 /// A request being built; send it with [`expect`](Self::expect) or [`send`](Self::send).
 ///
-/// Made by [`Client::get`] and its siblings. Without a user, the request carries no
+/// Made by [`Client::get`](crate::Client::get) and its siblings. Without a user, the request carries no
 /// credentials and uses the client's anonymous cookie jar; with one, it uses that user's jar.
 ///
 /// # Example
@@ -49,7 +49,7 @@ use crate::users::{AuthScheme, User};
 /// ```
 #[must_use = "a request does nothing until `.expect(status).await` or `.send().await`"]
 pub struct RequestBuilder {
-    client: Client,
+    client: Arc<Shared>,
     method: Method,
     path: String,
     query: String,
@@ -81,7 +81,7 @@ enum Auth {
 
 impl RequestBuilder {
     #[track_caller]
-    pub(crate) fn new(client: Client, method: Method, path: &str) -> Self {
+    pub(crate) fn new(client: Arc<Shared>, method: Method, path: &str) -> Self {
         assert!(
             path.starts_with('/'),
             "warden-test: request paths start with '/', got {path:?}"
@@ -285,7 +285,7 @@ impl RequestBuilder {
     ///
     /// When the request cannot be sent or the answer read (server unreachable...), the user's
     /// token cannot be fetched, or no answer comes within the [client's
-    /// timeout](Client::timeout).
+    /// timeout](crate::Client::timeout).
     #[track_caller]
     pub fn send(self) -> impl Future<Output = TestResponse> + Send + 'static {
         self.send_from(Location::caller())
@@ -295,7 +295,7 @@ impl RequestBuilder {
         self,
         location: &'static Location<'static>,
     ) -> impl Future<Output = TestResponse> + Send + 'static {
-        let client = self.client.clone();
+        let client = Arc::clone(&self.client);
         let description = self.describe();
         let limit = client.timeout_now();
         async move {
@@ -355,7 +355,7 @@ impl RequestBuilder {
             Auth::Basic { login, password } => self.set_basic(&login, &password)?,
             Auth::User(user, AuthScheme::Param) => self.add_login_params(&user),
             Auth::User(user, AuthScheme::Token) => {
-                let token = self.client.fetch_token(&user).await?;
+                let token = fetch_token(&self.client, &user).await?;
                 self.set_bearer(&token)?;
             }
         }
@@ -491,6 +491,47 @@ fn append_pairs<K: AsRef<str>, V: fmt::Display>(encoded: &mut String, pairs: &[(
         serializer.append_pair(name.as_ref(), &value.to_string());
     }
     *encoded = serializer.finish();
+}
+
+/// The user's cached token, or a new one from the token source. Parallel callers for one
+/// user wait for a single fetch.
+pub(crate) async fn fetch_token(shared: &Arc<Shared>, user: &Arc<User>) -> Result<String, String> {
+    if let Some(token) = user.cached_token() {
+        return Ok(token);
+    }
+    let _fetching = user.fetching.lock().await;
+    // Another task may have fetched it while this one waited.
+    if let Some(token) = user.cached_token() {
+        return Ok(token);
+    }
+    let source = shared.settings().token.clone();
+    let scheme = match source.login {
+        AuthScheme::Param => AuthScheme::Param,
+        _ => AuthScheme::Basic,
+    };
+    let request = RequestBuilder::new(Arc::clone(shared), source.method.clone(), &source.path)
+        .authenticate(Arc::clone(user), scheme);
+    // Boxed: sending a request may fetch a token, which sends a request.
+    let response = Box::pin(request.run()).await?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "fetching {}'s token: {} answered {}: {}",
+            user.login,
+            response.request(),
+            response.status(),
+            response.excerpt()
+        ));
+    }
+    let token = source.answer.read(response.bytes()).map_err(|e| {
+        format!(
+            "fetching {}'s token: {}: {e}: {}",
+            user.login,
+            response.request(),
+            response.excerpt()
+        )
+    })?;
+    user.set_token(Some(token.clone()));
+    Ok(token)
 }
 
 #[cfg(test)]

@@ -285,14 +285,14 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         self
     }
 
-    /// Where users live. Default: an empty [`MemoryDirectory`].
+    /// Where users live. Default: an empty [`MemoryDirectory`](crate::MemoryDirectory).
     #[must_use]
     pub fn directory(mut self, directory: impl Directory) -> Self {
         self.directory = Some(Arc::new(directory));
         self
     }
 
-    /// The password hasher. Default: [`Argon2id`] with OWASP's parameters.
+    /// The password hasher. Default: [`Argon2id`](crate::users::Argon2id) with OWASP's parameters.
     #[must_use]
     pub fn hasher(mut self, hasher: impl PasswordHasher) -> Self {
         self.hasher = Some(Arc::new(hasher));

@@ -9,7 +9,7 @@
 //!   instead of sleeping);
 //! - [`RedisStore`]: several warden processes share one Redis, each application under its own
 //!   key namespace. It fails closed: when Redis is unreachable or slow (at startup too),
-//!   operations return a 503 [`Error`](crate::Error) within a bounded time, never a stale or
+//!   operations return a 503 [`Error`] within a bounded time, never a stale or
 //!   made-up answer, and it reconnects by itself.
 //!
 //! [`connect`] picks one from an optional URL. The operations are the few that token flows need
