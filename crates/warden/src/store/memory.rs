@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use super::{Store, ttl_millis};
+use super::{Admission, Count, Store, gcra, ttl_millis};
 use crate::clock::{Clock, SharedClock, SystemClock};
 use futures_util::future::BoxFuture;
 
@@ -61,8 +61,30 @@ struct Map {
 }
 
 struct Entry {
-    value: String,
+    value: Value,
     expires: SystemTime,
+}
+
+/// Text as it was set, or a number that counters and the rate limiter update in place.
+enum Value {
+    Text(String),
+    Number(i64),
+}
+
+impl Value {
+    fn text(&self) -> String {
+        match self {
+            Value::Text(text) => text.clone(),
+            Value::Number(n) => n.to_string(),
+        }
+    }
+
+    fn number(&self) -> Option<i64> {
+        match self {
+            Value::Text(text) => text.parse().ok(),
+            Value::Number(n) => Some(*n),
+        }
+    }
 }
 
 impl Entry {
@@ -112,7 +134,7 @@ impl MemoryStore {
         map.entries
             .get(key)
             .filter(|entry| entry.live(now))
-            .map(|entry| entry.value.clone())
+            .map(|entry| entry.value.text())
     }
 
     fn set_now(&self, key: &str, value: &str, ttl: Duration) {
@@ -148,7 +170,7 @@ impl MemoryStore {
         let now = self.now();
         let mut map = self.lock();
         match map.entries.get_mut(key) {
-            Some(entry) if entry.live(now) && entry.value == expected => {
+            Some(entry) if entry.live(now) && entry.value.text() == expected => {
                 *entry = Entry::new(value, now, ttl);
                 true
             }
@@ -159,12 +181,85 @@ impl MemoryStore {
     fn delete_now(&self, key: &str) {
         self.lock().entries.remove(key);
     }
+
+    fn incr_now(&self, key: &str, delta: i64, ttl: Duration) -> crate::Result<Count> {
+        let now = self.now();
+        let mut map = self.lock();
+        let count = match map.entries.get_mut(key) {
+            Some(entry) if entry.live(now) => {
+                let value = entry
+                    .value
+                    .number()
+                    .ok_or_else(|| crate::Error::internal(format!("{key:?} is not a counter")))?
+                    .saturating_add(delta);
+                entry.value = Value::Number(value);
+                Count {
+                    value,
+                    expires_in: entry.expires.duration_since(now).unwrap_or_default(),
+                }
+            }
+            _ => {
+                let entry = Entry::number(delta, now, ttl);
+                let expires_in = entry.expires.duration_since(now).unwrap_or_default();
+                map.entries.insert(key.to_owned(), entry);
+                map.maybe_sweep(now);
+                Count {
+                    value: delta,
+                    expires_in,
+                }
+            }
+        };
+        Ok(count)
+    }
+
+    fn admit_now(&self, key: &str, interval: Duration, burst: u32) -> Admission {
+        let now = self.now();
+        let now_ms = millis_since_epoch(now);
+        let mut map = self.lock();
+        let tat = map
+            .entries
+            .get(key)
+            .filter(|entry| entry.live(now))
+            .and_then(|entry| entry.value.number())
+            .and_then(|tat| u64::try_from(tat).ok());
+        match gcra(now_ms, tat, ttl_millis(interval), burst) {
+            Ok(next) => {
+                let ttl = Duration::from_millis(next - now_ms);
+                let value = i64::try_from(next).unwrap_or(i64::MAX);
+                match map.entries.get_mut(key) {
+                    Some(entry) => *entry = Entry::number(value, now, ttl),
+                    None => {
+                        map.entries
+                            .insert(key.to_owned(), Entry::number(value, now, ttl));
+                        map.maybe_sweep(now);
+                    }
+                }
+                Admission::Admitted
+            }
+            Err(wait) => Admission::Refused {
+                retry_after: Duration::from_millis(wait),
+            },
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch (zero before it).
+fn millis_since_epoch(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Entry {
     fn new(value: &str, now: SystemTime, ttl: Duration) -> Self {
         Self {
-            value: value.to_owned(),
+            value: Value::Text(value.to_owned()),
+            expires: now + Duration::from_millis(ttl_millis(ttl)),
+        }
+    }
+
+    fn number(value: i64, now: SystemTime, ttl: Duration) -> Self {
+        Self {
+            value: Value::Number(value),
             expires: now + Duration::from_millis(ttl_millis(ttl)),
         }
     }
@@ -239,6 +334,24 @@ impl Store for MemoryStore {
             Ok(())
         })
     }
+
+    fn incr<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, crate::Result<Count>> {
+        Box::pin(async move { self.incr_now(key, delta, ttl) })
+    }
+
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        burst: u32,
+    ) -> BoxFuture<'a, crate::Result<Admission>> {
+        Box::pin(async move { Ok(self.admit_now(key, interval, burst)) })
+    }
 }
 
 #[cfg(test)]
@@ -311,6 +424,44 @@ mod tests {
         assert!(!store.compare_and_swap_now("n", "c", "d", Duration::from_secs(1)));
         assert!(store.set_if_absent_now("n", "e", Duration::from_secs(1)));
         assert_eq!(store.get_now("n").as_deref(), Some("e"));
+    }
+
+    #[test]
+    fn counters_count_within_a_fixed_window() {
+        let (store, clock) = store();
+        let window = Duration::from_secs(10);
+        assert_eq!(store.incr_now("c", 1, window).unwrap().value, 1);
+        clock.advance(Duration::from_secs(4));
+        // A later increment does not extend the window.
+        let count = store.incr_now("c", 2, window).unwrap();
+        assert_eq!((count.value, count.expires_in), (3, Duration::from_secs(6)));
+        assert_eq!(store.get_now("c").as_deref(), Some("3"));
+        assert_eq!(store.incr_now("c", -1, window).unwrap().value, 2);
+        clock.advance(Duration::from_secs(6));
+        assert_eq!(store.incr_now("c", 1, window).unwrap().value, 1);
+        store.set_now("text", "not a number", window);
+        assert!(store.incr_now("text", 1, window).is_err());
+        store.set_now("digits", "41", window);
+        assert_eq!(store.incr_now("digits", 1, window).unwrap().value, 42);
+    }
+
+    #[test]
+    fn admissions_follow_the_clock() {
+        let (store, clock) = store();
+        let interval = Duration::from_millis(500);
+        assert_eq!(store.admit_now("ip", interval, 2), Admission::Admitted);
+        assert_eq!(store.admit_now("ip", interval, 2), Admission::Admitted);
+        assert_eq!(
+            store.admit_now("ip", interval, 2),
+            Admission::Refused {
+                retry_after: interval
+            }
+        );
+        clock.advance(interval);
+        assert_eq!(store.admit_now("ip", interval, 2), Admission::Admitted);
+        // The entry lives until its TAT, and no longer.
+        clock.advance(Duration::from_millis(1000));
+        assert_eq!(store.get_now("ip"), None);
     }
 
     #[test]

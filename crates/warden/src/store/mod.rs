@@ -1,5 +1,5 @@
 //! State shared by warden processes: revocations, refresh-token families, "one live token"
-//! pointers, replay nonces.
+//! pointers, replay nonces, rate-limit and login-failure counters.
 //!
 //! A [`Store`] maps string keys to string values that always expire, so it never grows beyond the
 //! entries that are still live. Two implementations:
@@ -15,7 +15,9 @@
 //! [`connect`] picks one from an optional URL. The operations are the few that token flows need
 //! to be safe with several processes: [`set_if_absent`](Store::set_if_absent) for "used once"
 //! nonces and [`compare_and_swap`](Store::compare_and_swap) for rotation, where of two concurrent
-//! callers exactly one wins.
+//! callers exactly one wins; [`incr`](Store::incr), a counter with expiry, for failures that
+//! must be counted exactly however many arrive at once (wrong passwords, wrong second-factor
+//! codes); and [`admit`](Store::admit), the GCRA rate limiter's one atomic step.
 //!
 //! ```
 //! use std::time::Duration;
@@ -115,6 +117,101 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes `key` (nothing happens if it is absent).
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, crate::Result<()>>;
+
+    /// Atomically adds `delta` (which may be negative) to the integer counter at `key`, an absent
+    /// or expired key counting as zero, and returns the new value and the time the counter has
+    /// left.
+    ///
+    /// The counter expires `ttl` after the call that created it: later calls do not extend it,
+    /// so it counts within a fixed window that starts with the first event. Of `n` concurrent
+    /// calls adding 1, each sees a different value and the last sees `n` more than the first
+    /// found: failures are counted exactly however many arrive at once. The counter's value
+    /// reads back through [`get`](Self::get) as decimal text, and [`delete`](Self::delete)
+    /// resets it. A key holding text that is not an integer is an error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use warden::store::{MemoryStore, Store};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> warden::Result<()> {
+    /// let store = MemoryStore::new();
+    /// let window = Duration::from_secs(900);
+    /// assert_eq!(store.incr("otp-failures:hobbes", 1, window).await?.value, 1);
+    /// let count = store.incr("otp-failures:hobbes", 1, window).await?;
+    /// assert_eq!(count.value, 2);
+    /// assert!(count.expires_in <= window);
+    /// assert_eq!(store.get("otp-failures:hobbes").await?.as_deref(), Some("2"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn incr<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, crate::Result<Count>>;
+
+    /// One atomic step of the generic cell rate algorithm (GCRA): admits an event on `key` if the
+    /// events on it conform to one per `interval` with bursts of up to `burst` at once.
+    ///
+    /// The key holds one number, the theoretical arrival time of the next event (TAT): an event
+    /// is admitted when pushing the TAT one `interval` further leaves it at most
+    /// `interval * burst` ahead of now, and then the TAT is moved; otherwise the answer says how
+    /// long to wait, and nothing changes. The key expires when the TAT is reached, when it would
+    /// say nothing anyway. `burst` below 1 counts as 1; `interval` is taken in whole milliseconds
+    /// (at least one).
+    ///
+    /// "Now" is the store's clock: the [`Clock`](crate::clock::Clock) of a [`MemoryStore`],
+    /// Redis's own `TIME` for a [`RedisStore`], so that processes whose clocks differ still
+    /// share one schedule.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use warden::store::{Admission, MemoryStore, Store};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> warden::Result<()> {
+    /// let store = MemoryStore::new();
+    /// // 10 per second, 3 at once.
+    /// let interval = Duration::from_millis(100);
+    /// for _ in 0..3 {
+    ///     assert_eq!(store.admit("ip:192.0.2.7", interval, 3).await?, Admission::Admitted);
+    /// }
+    /// let Admission::Refused { retry_after } = store.admit("ip:192.0.2.7", interval, 3).await? else {
+    ///     panic!("a fourth at once is refused");
+    /// };
+    /// assert!(retry_after <= interval);
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        burst: u32,
+    ) -> BoxFuture<'a, crate::Result<Admission>>;
+}
+
+/// A counter's value after [`Store::incr`], and how long it has left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    /// The counter after the increment.
+    pub value: i64,
+    /// The time left before the counter expires (and counts from zero again).
+    pub expires_in: Duration,
+}
+
+/// The answer of [`Store::admit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// The event conforms to the rate, and was counted.
+    Admitted,
+    /// Too early: the event was not counted, and would be admitted after `retry_after`.
+    Refused {
+        /// How long to wait before the next event conforms.
+        retry_after: Duration,
+    },
 }
 
 impl<S: Store + ?Sized> Store for Arc<S> {
@@ -152,6 +249,38 @@ impl<S: Store + ?Sized> Store for Arc<S> {
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, crate::Result<()>> {
         (**self).delete(key)
+    }
+
+    fn incr<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, crate::Result<Count>> {
+        (**self).incr(key, delta, ttl)
+    }
+
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        burst: u32,
+    ) -> BoxFuture<'a, crate::Result<Admission>> {
+        (**self).admit(key, interval, burst)
+    }
+}
+
+/// One GCRA step on integer milliseconds: the new TAT to store when the event is admitted,
+/// else how long to wait. Shared by the memory store and (as Lua) the Redis store.
+fn gcra(now: u64, tat: Option<u64>, interval: u64, burst: u32) -> Result<u64, u64> {
+    let interval = interval.max(1);
+    let limit = interval.saturating_mul(u64::from(burst.max(1)));
+    let next = tat.unwrap_or(now).max(now).saturating_add(interval);
+    let ahead = next - now;
+    if ahead > limit {
+        Err(ahead - limit)
+    } else {
+        Ok(next)
     }
 }
 
@@ -231,6 +360,24 @@ mod tests {
         assert_eq!(ttl_millis(Duration::from_millis(250)), 250);
         assert_eq!(ttl_millis(Duration::from_secs(90)), 90_000);
         assert_eq!(ttl_millis(Duration::MAX), 100 * 365 * 24 * 3600 * 1000);
+    }
+
+    #[test]
+    fn gcra_admits_a_burst_then_one_per_interval() {
+        // 3 at once, then one per 100 ms.
+        let mut tat = None;
+        for _ in 0..3 {
+            tat = Some(gcra(1000, tat, 100, 3).unwrap());
+        }
+        assert_eq!(tat, Some(1300));
+        assert_eq!(gcra(1000, tat, 100, 3), Err(100));
+        assert_eq!(gcra(1099, tat, 100, 3), Err(1));
+        assert_eq!(gcra(1100, tat, 100, 3), Ok(1400));
+        // A long pause forgets the past: the burst is available again, not more.
+        assert_eq!(gcra(10_000, Some(1400), 100, 3), Ok(10_100));
+        // Degenerate parameters still limit.
+        assert_eq!(gcra(0, None, 0, 0), Ok(1));
+        assert_eq!(gcra(0, Some(1), 0, 0), Err(1));
     }
 
     #[test]

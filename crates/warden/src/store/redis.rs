@@ -9,7 +9,7 @@ use ::redis::{
     Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, Script, ScriptInvocation, Value,
 };
 
-use super::{Store, config_error, redact_url, ttl_millis};
+use super::{Admission, Count, Store, config_error, redact_url, ttl_millis};
 use crate::error::Error;
 use futures_util::future::BoxFuture;
 
@@ -24,6 +24,40 @@ static COMPARE_AND_SWAP: LazyLock<Script> = LazyLock::new(|| {
     redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
     return 1
 end
+return 0",
+    )
+});
+
+/// Adds to a counter, giving it its time to live only when this call created it (a fixed
+/// window), and answers the new value with the time it has left: one round trip, atomic.
+static INCR: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    left = tonumber(ARGV[2])
+end
+return {value, left}",
+    )
+});
+
+/// One GCRA step on Redis's clock (`TIME`, so that instances whose clocks differ share one
+/// schedule): 0 when admitted (the TAT moved on), else the milliseconds to wait. The same
+/// arithmetic as `store::gcra`.
+static ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local limit = interval * tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
+if tat < now then tat = now end
+local next = tat + interval
+if next - now > limit then
+    return next - now - limit
+end
+redis.call('SET', KEYS[1], string.format('%d', next), 'PX', string.format('%d', next - now))
 return 0",
     )
 });
@@ -72,8 +106,10 @@ impl RedisOptions {
 ///
 /// Every key is prefixed with the store's namespace (`warden:stuff` stores `nonce:1` as
 /// `warden:stuff:nonce:1`), so several applications can share one Redis. Values are written with
-/// millisecond expiry (`SET ... PX`), `set_if_absent` is `SET ... NX PX`, `compare_and_swap` a Lua
-/// script run by `EVALSHA`, `delete` is `DEL`.
+/// millisecond expiry (`SET ... PX`), `set_if_absent` is `SET ... NX PX`, `compare_and_swap`,
+/// `incr` (`INCRBY`, and `PEXPIRE` on a new key) and `admit` (GCRA on Redis's `TIME`) are Lua
+/// scripts run by `EVALSHA`, `delete` is `DEL`: each operation is one round trip, and atomic
+/// however many processes call it at once.
 ///
 /// It fails closed and fast: every operation, waiting for a connection included, is bounded by
 /// [`RedisOptions::timeout`]; when Redis is unreachable, refuses connections, or does not answer
@@ -82,9 +118,9 @@ impl RedisOptions {
 /// the next operations succeed without a restart. The same holds when Redis is not there yet
 /// when the store is made: [`connect`](Self::connect) then logs a warning and returns the store.
 /// `GET`, `SET` and `DEL` are retried once within the time limit when the connection turns out
-/// to be broken (repeating them is harmless); the non-idempotent `set_if_absent` and
-/// `compare_and_swap` only when the connection was refused, which proves the command never
-/// reached Redis.
+/// to be broken (repeating them is harmless); the non-idempotent `set_if_absent`,
+/// `compare_and_swap`, `incr` and `admit` only when the connection was refused, which proves the
+/// command never reached Redis.
 ///
 /// Cloning is cheap: clones share the connection.
 ///
@@ -430,6 +466,46 @@ impl Store for RedisStore {
             cmd.arg(self.key(key));
             self.run("DEL", Retry::Idempotent, &Request::Command(cmd))
                 .await
+        })
+    }
+
+    fn incr<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, crate::Result<Count>> {
+        Box::pin(async move {
+            let mut invocation = INCR.key(self.key(key));
+            invocation.arg(delta).arg(ttl_millis(ttl));
+            let (value, left): (i64, i64) = self
+                .run("incr", Retry::IfNotSent, &Request::Script(invocation))
+                .await?;
+            Ok(Count {
+                value,
+                expires_in: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+            })
+        })
+    }
+
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        interval: Duration,
+        burst: u32,
+    ) -> BoxFuture<'a, crate::Result<Admission>> {
+        Box::pin(async move {
+            let mut invocation = ADMIT.key(self.key(key));
+            invocation.arg(ttl_millis(interval)).arg(burst.max(1));
+            let wait: i64 = self
+                .run("admit", Retry::IfNotSent, &Request::Script(invocation))
+                .await?;
+            Ok(match u64::try_from(wait) {
+                Ok(0) | Err(_) => Admission::Admitted,
+                Ok(wait) => Admission::Refused {
+                    retry_after: Duration::from_millis(wait),
+                },
+            })
         })
     }
 }

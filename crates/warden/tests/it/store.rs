@@ -12,7 +12,7 @@ use tokio::sync::{Barrier, watch};
 use tokio::task::JoinHandle;
 use warden::BoxFuture;
 use warden::clock::ManualClock;
-use warden::store::{self, MemoryStore, RedisOptions, RedisStore, Store};
+use warden::store::{self, Admission, MemoryStore, RedisOptions, RedisStore, Store};
 
 const TTL: Duration = Duration::from_secs(60);
 
@@ -140,6 +140,84 @@ mod contract {
             Some(winners[0].to_string())
         );
     }
+
+    // The counter and the rate limiter's step, which rate limits and login throttling use.
+
+    pub(super) async fn incr_counts_within_the_window_of_the_first_call(store: Arc<dyn Store>) {
+        let first = store.incr("failures", 1, TTL).await.unwrap();
+        assert_eq!(first.value, 1);
+        assert!(first.expires_in <= TTL && first.expires_in > TTL - Duration::from_secs(5));
+        // A longer TTL later does not extend the window.
+        let second = store
+            .incr("failures", 2, TTL * 10)
+            .await
+            .unwrap();
+        assert_eq!(second.value, 3);
+        assert!(second.expires_in <= TTL, "{second:?}");
+        assert_eq!(store.incr("failures", -3, TTL).await.unwrap().value, 0);
+        assert_eq!(store.get("failures").await.unwrap().as_deref(), Some("0"));
+        store.delete("failures").await.unwrap();
+        assert_eq!(store.incr("failures", 1, TTL).await.unwrap().value, 1);
+        // Text that is not a number is not a counter.
+        store.set("text", "hello", TTL).await.unwrap();
+        assert!(store.incr("text", 1, TTL).await.is_err());
+    }
+
+    pub(super) async fn fifty_concurrent_increments_count_fifty(store: Arc<dyn Store>) {
+        let start = Arc::new(Barrier::new(50));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (store, start) = (store.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    store.incr("failures", 1, TTL).await.unwrap().value
+                })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for task in tasks {
+            seen.push(task.await.unwrap());
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=50).collect::<Vec<i64>>());
+        assert_eq!(store.get("failures").await.unwrap().as_deref(), Some("50"));
+    }
+
+    pub(super) async fn admit_lets_a_burst_through_then_says_when(store: Arc<dyn Store>) {
+        let hour = Duration::from_secs(3600);
+        for i in 0..3 {
+            assert_eq!(
+                store.admit("ip", hour, 3).await.unwrap(),
+                Admission::Admitted,
+                "{i}"
+            );
+        }
+        match store.admit("ip", hour, 3).await.unwrap() {
+            Admission::Refused { retry_after } => {
+                assert!(retry_after <= hour && retry_after > hour - Duration::from_secs(60));
+            }
+            Admission::Admitted => panic!("a fourth at once was admitted"),
+        }
+        // Another key has its own schedule.
+        assert_eq!(
+            store.admit("other", hour, 1).await.unwrap(),
+            Admission::Admitted
+        );
+    }
+
+    pub(super) async fn of_fifty_concurrent_admissions_exactly_the_burst_pass(
+        store: Arc<dyn Store>,
+    ) {
+        let admitted = race(50, |_| {
+            let store = store.clone();
+            async move {
+                store.admit("ip", Duration::from_secs(3600), 10).await.unwrap()
+                    == Admission::Admitted
+            }
+        })
+        .await;
+        assert_eq!(admitted.len(), 10, "{admitted:?}");
+    }
 }
 
 /// Runs `n` tasks released together on the multi-threaded runtime; the indices that got `true`.
@@ -197,6 +275,10 @@ macro_rules! contract_tests {
 }
 
 contract_tests!(
+    incr_counts_within_the_window_of_the_first_call,
+    fifty_concurrent_increments_count_fifty,
+    admit_lets_a_burst_through_then_says_when,
+    of_fifty_concurrent_admissions_exactly_the_burst_pass,
     get_set_overwrite_delete,
     values_and_keys_are_kept_verbatim,
     set_if_absent_sets_once,
