@@ -118,8 +118,9 @@ pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, pat
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
 pub use settings::{
-    ApiKeySettings, AuthSettings, REFRESH_COOKIE, RunMode, ScopedSettings, Secret, ServerSettings,
-    SessionSettings, Settings, TokenCarrier, TokenFormat,
+    ApiKeySettings, AuthSettings, LimitSettings, LoginThrottleSettings, REFRESH_COOKIE, Rate,
+    RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings, Settings, TokenCarrier,
+    TokenFormat,
 };
 #[doc(inline)]
 pub use sql::Tx;

@@ -13,6 +13,7 @@ use http::Method;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::scheme::{Scheme, Schemes};
+use crate::settings::Rate;
 
 /// Who may call a route.
 ///
@@ -117,6 +118,11 @@ impl Authz {
     /// Tags the route (scoped tokens are restricted to tags).
     pub fn tag(self, tag: impl Into<Cow<'static, str>>) -> Policy {
         Policy::from(self).tag(tag)
+    }
+
+    /// Limits the route's rate per client IP ([`Policy::limit`]).
+    pub fn limit(self, rate: Rate) -> Policy {
+        Policy::from(self).limit(rate)
     }
 
     /// Whether a caller must be authenticated before this can be decided.
@@ -348,17 +354,21 @@ impl FromStr for Mode {
     }
 }
 
-/// A route's full declaration: its authorization, the schemes it accepts and its tags.
+/// A route's full declaration: its authorization, the schemes it accepts, its tags and its
+/// rate limit.
 ///
 /// ```
-/// use warden::{Auth, Policy, Scheme, Schemes};
+/// use warden::{Auth, Policy, Rate, Scheme, Schemes};
 ///
-/// let p: Policy = Auth.schemes([Scheme::Token]).tag("tasks");
+/// let p: Policy = Auth.schemes([Scheme::Token]).tag("tasks").limit(Rate::per_minute(30));
 /// assert_eq!(p.accepted_schemes(), Some(Schemes::from_iter([Scheme::Token])));
-/// assert_eq!(p.to_string(), "AUTH schemes=token tags=tasks");
+/// assert_eq!(p.to_string(), "AUTH schemes=token tags=tasks limit=30/m");
 ///
 /// // The same from configuration data:
-/// let q: Policy = serde_json::from_str(r#"{"authorize": "AUTH", "schemes": "token", "tags": ["tasks"]}"#).unwrap();
+/// let q: Policy = serde_json::from_str(
+///     r#"{"authorize": "AUTH", "schemes": "token", "tags": ["tasks"], "limit": "30/m"}"#,
+/// )
+/// .unwrap();
 /// assert_eq!(p, q);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,6 +385,10 @@ pub struct Policy {
     /// The route's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Cow<'static, str>>,
+    /// The route's own rate limit, per client IP, checked before authentication; the settings
+    /// may add limits by route and by tag ([`LimitSettings`](crate::LimitSettings)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Rate>,
 }
 
 impl Policy {
@@ -392,6 +406,15 @@ impl Policy {
         self
     }
 
+    /// Limits the route's rate per client IP: past it, 429 with `Retry-After`, before
+    /// authentication (so a login route limited this way pays no password hash for refused
+    /// attempts).
+    #[must_use]
+    pub fn limit(mut self, rate: Rate) -> Self {
+        self.limit = Some(rate);
+        self
+    }
+
     /// The declared schemes, if the route restricts them.
     pub fn accepted_schemes(&self) -> Option<Schemes> {
         self.schemes
@@ -404,6 +427,7 @@ impl From<Authz> for Policy {
             authorize,
             schemes: None,
             tags: Vec::new(),
+            limit: None,
         }
     }
 }
@@ -416,6 +440,9 @@ impl fmt::Display for Policy {
         }
         if !self.tags.is_empty() {
             write!(f, " tags={}", self.tags.join(","))?;
+        }
+        if let Some(limit) = self.limit {
+            write!(f, " limit={limit}")?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod api_keys;
 pub(crate) mod duration;
 mod jwt;
+mod limits;
 mod scoped;
 mod sessions;
 
@@ -20,6 +21,8 @@ pub use api_keys::ApiKeySettings;
 pub(crate) use jwt::read_pem;
 #[doc(inline)]
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
+#[doc(inline)]
+pub use limits::{LimitSettings, LoginThrottleSettings, Rate};
 #[doc(inline)]
 pub use scoped::ScopedSettings;
 #[doc(inline)]
@@ -55,13 +58,16 @@ pub struct Settings {
     pub listen: String,
     /// The database URL, for applications that use one.
     pub database_url: Option<String>,
-    /// The shared store for revocations, refresh families and nonces: `redis://...` for
-    /// several processes; none (the default) keeps them in this process's memory.
+    /// The shared store for revocations, refresh families, nonces, rate limits and login
+    /// failures: `redis://...` for several processes; none (the default) keeps them in this
+    /// process's memory.
     pub store_url: Option<String>,
     /// Authentication settings.
     pub auth: AuthSettings,
     /// Server limits and timeouts.
     pub server: ServerSettings,
+    /// Rate limits and login throttling.
+    pub limits: LimitSettings,
 }
 
 impl Default for Settings {
@@ -76,6 +82,7 @@ impl Default for Settings {
             store_url: None,
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
