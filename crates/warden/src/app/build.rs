@@ -22,13 +22,15 @@ use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictS
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
-use crate::guards::{BLOCKLIST_QUERIES, Blocklist, Ranges};
+use crate::guards::{
+    BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteLimits, Throttle, unmatched,
+};
 use crate::http::{ObserveLayer, panic_response};
 use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
-use crate::settings::Settings;
+use crate::settings::{LimitSettings, Settings};
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
-use crate::store::MemoryStore;
+use crate::store::{MemoryStore, Store};
 use crate::tokens::jwt::Jwt;
 use crate::tokens::{CompactTokens, Revocations};
 use crate::users::{Argon2id, CachedDirectory, MemoryDirectory, Passwords};
@@ -38,7 +40,14 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     pub fn build(mut self) -> Result<App, BuildError> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
-        let (auth, checkers) = self.services(&secret, &mut problems)?;
+        let store: Arc<dyn Store> = self.store.take().unwrap_or_else(|| {
+            Arc::new(MemoryStore::with_shared_clock(Arc::clone(&self.clock)))
+        });
+        let (auth, checkers) = self.services(&secret, &store, &mut problems)?;
+        let limiter = Limiter::new(store);
+        for problem in self.settings.limits.problems() {
+            problems.push(problem);
+        }
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let routes = self.mounted_routes(&slot, blocklist.as_ref());
@@ -48,6 +57,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &checkers,
             default_schemes(&self.settings),
             self.settings.server.max_body_bytes,
+            (&limiter, &self.settings.limits),
             &mut problems,
         );
         problems.into_result()?;
@@ -65,6 +75,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &self.settings,
             trusted,
             blocklist,
+            IpLimit::new(&limiter, &self.settings.limits),
         )?;
         if self.settings.secret.is_none() {
             tracing::warn!(
@@ -86,6 +97,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     fn services(
         &mut self,
         secret: &[u8],
+        store: &Arc<dyn Store>,
         problems: &mut Problems,
     ) -> Result<(Arc<Authenticator>, Checkers<S>), BuildError> {
         let settings = &self.settings;
@@ -117,10 +129,6 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .iter()
             .map(|s| s.expose().as_bytes())
             .collect();
-        let store = self
-            .store
-            .take()
-            .unwrap_or_else(|| Arc::new(MemoryStore::with_shared_clock(Arc::clone(clock))));
         // Revocations must outlive every token they may refuse.
         let horizon = [
             auth.token_lifetime,
@@ -156,11 +164,12 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .map_err(|e| problems.fail_with(&e))?,
             jwt: Jwt::new(&auth.jwt, &realm, secret, Arc::clone(clock))
                 .map_err(|e| problems.fail(format!("JWT settings: {e}")))?,
-            revocations: Revocations::new(store, Arc::clone(clock), horizon)
+            revocations: Revocations::new(Arc::clone(store), Arc::clone(clock), horizon)
                 .durable(durable_revocations(self.database.as_ref())),
             api_keys: self.api_keys.clone(),
             // Its own key, derived from the secret: never the compact tokens' or the JWT key.
             sealer: Sealer::new(secret, &previous),
+            throttle: Throttle::new(Arc::clone(store), &settings.limits.login),
         };
         let authenticator = Authenticator::new(realm, auth, services, Arc::clone(clock))
             .map_err(|e| problems.fail_with(&e))?;
@@ -322,6 +331,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     checkers: &Checkers<S>,
     default_schemes: Schemes,
     max_body_bytes: usize,
+    (limiter, limits): (&Limiter, &LimitSettings),
     problems: &mut Problems,
 ) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
@@ -369,12 +379,16 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             for problem in route_problems {
                 problems.push(format!("{route}: {problem}"));
             }
+            let tags: Vec<String> = declared.policy.tags.iter().map(|t| t.to_string()).collect();
+            let route_limits =
+                RouteLimits::new(limiter, limits, &route, &tags, declared.policy.limit);
             let meta = Arc::new(RouteMeta {
                 context: RouteContext::new(
                     Arc::clone(auth),
                     schemes,
-                    declared.policy.tags.iter().map(|t| t.to_string()).collect(),
+                    tags,
                     max_body_bytes,
+                    route_limits,
                 ),
                 needs_auth: authz.needs_auth(),
                 has_objects: rule.has_objects(),
@@ -395,11 +409,22 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
         }
     }
+    let names: Vec<String> = infos
+        .iter()
+        .map(|i| format!("{} {}", i.method, i.path))
+        .collect();
+    let tags: Vec<&str> = infos
+        .iter()
+        .flat_map(|i| i.policy.tags.iter().map(|t| &**t))
+        .collect();
+    for problem in unmatched(limits, &names, &tags) {
+        problems.push(problem);
+    }
     (by_path, infos, compiled)
 }
 
-/// The routed application wrapped in warden's layers: observe (request id, client IP and
-/// blocklist, access log, error bodies), the request transaction, panic catching and the body limit.
+/// The routed application wrapped in warden's layers: observe (request id, client IP,
+/// blocklist and per-IP rate limit, access log, error bodies), the request transaction, panic catching and the body limit.
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
@@ -407,6 +432,7 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     settings: &Settings,
     trusted: Ranges,
     blocklist: Option<Arc<Blocklist>>,
+    ip_limit: Option<IpLimit>,
 ) -> Result<Router, BuildError> {
     let mut router: Router<S> = Router::new();
     for (path, method_routers) in by_path {
@@ -436,7 +462,7 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(settings, trusted, blocklist))
+        .layer(ObserveLayer::new(settings, trusted, blocklist, ip_limit))
         .option_layer(database.map(TxLayer))
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -187,7 +187,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
     }
 
-    /// The shared store for revocations, refresh families, one-live-token pointers and nonces.
+    /// The shared store for revocations, refresh families, one-live-token pointers, nonces,
+    /// rate limits and login failures.
     /// Default: in this process's memory; use [`store::connect`](crate::store::connect) with
     /// `settings.store_url` to share it between processes through Redis.
     #[must_use]

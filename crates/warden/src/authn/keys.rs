@@ -1,5 +1,6 @@
 //! API keys sent directly, and requests signed with them.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use http::request::Parts;
@@ -78,13 +79,29 @@ impl Authenticator {
         }
     }
 
-    /// The user whose key this is.
-    pub(crate) async fn verify_api_key(&self, text: &str) -> Result<CurrentUser> {
-        let (id, secret) = api_keys::parse(text).ok_or_else(refused)?;
-        let key = self.live_key(id).await?;
-        if !api_keys::matches(&key, secret) {
-            return Err(refused());
-        }
+    /// The user whose key this is. A refused key is counted by the login throttle (its id as
+    /// the account) after the check: past a limit the answer is 429 rather than 401.
+    pub(crate) async fn verify_api_key(&self, text: &str, client: IpAddr) -> Result<CurrentUser> {
+        let checked = async {
+            let (id, secret) = api_keys::parse(text).ok_or_else(refused)?;
+            let key = self.live_key(id).await?;
+            if api_keys::matches(&key, secret) {
+                Ok((id, key))
+            } else {
+                Err(refused())
+            }
+        };
+        let (id, key) = match checked.await {
+            Ok(found) => found,
+            Err(e) if e.status() == http::StatusCode::UNAUTHORIZED => {
+                if let Some(throttle) = &self.services.throttle {
+                    let account = api_keys::parse(text).map_or("", |(id, _)| id);
+                    throttle.failed(&format!("api-key:{account}"), client).await?;
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let record = self.holder(&key.login).await?;
         self.touch(id);
         Ok(CurrentUser::with_record(record, Scheme::ApiKey))

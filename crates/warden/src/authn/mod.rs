@@ -28,6 +28,7 @@ use crate::cache::TtlCache;
 use crate::clock::SharedClock;
 use crate::encoding::random_bytes;
 use crate::error::{Error, Result};
+use crate::guards::{ClientIp, Throttle};
 use crate::params::RequestParams;
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{AuthSettings, TokenCarrier};
@@ -86,6 +87,8 @@ pub(crate) struct Services {
     pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
     /// Seals API keys' signing keys under the secret, unseals them under it or a former one.
     pub(crate) sealer: Sealer,
+    /// Counts failed password and API key checks; none when login throttling is off.
+    pub(crate) throttle: Option<Throttle>,
 }
 
 /// The application-wide authentication service.
@@ -174,13 +177,14 @@ impl Authenticator {
         params: Option<&RequestParams>,
         schemes: Schemes,
     ) -> Result<Option<CurrentUser>> {
+        let client = ClientIp::of(&parts.extensions).ip();
         match self.find(&parts.headers, params, schemes)? {
             Found::None => Ok(None),
             Found::Token(token) => self.verify_token(token).await.map(Some),
-            Found::ApiKey(key) => self.verify_api_key(key).await.map(Some),
+            Found::ApiKey(key) => self.verify_api_key(key, client).await.map(Some),
             Found::Signed => self.verify_signed(parts).await.map(Some),
             Found::Password(scheme, login, password) => self
-                .verify_password(&login, &password)
+                .verify_password(&login, &password, client)
                 .await
                 .map(|record| Some(CurrentUser::with_record(record, scheme))),
         }

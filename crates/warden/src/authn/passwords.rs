@@ -1,6 +1,7 @@
 //! Password schemes: verification with the dummy-hash rule, the verified-password cache, and
 //! background upgrades of outdated hashes.
 
+use std::net::IpAddr;
 use std::sync::{Arc, PoisonError};
 
 use hmac::Mac;
@@ -13,34 +14,47 @@ use crate::error::Result;
 use crate::users::UserRecord;
 
 impl Authenticator {
-    /// Checks a login and password; the same 401 for an unknown user and a wrong password,
-    /// after at least the same work: an unknown user is verified against the dummy hash, and
-    /// a wrong password against an outdated (possibly cheaper) hash pays the dummy too.
+    /// Checks a login and password from `client`; the same 401 for an unknown user and a
+    /// wrong password, after at least the same work: an unknown user is verified against the
+    /// dummy hash, and a wrong password against an outdated (possibly cheaper) hash pays the
+    /// dummy too.
+    ///
+    /// Unless the password was verified recently (then no guess is being made), the attempt
+    /// is counted by the login throttle before any hash is checked: past its limits the answer
+    /// is 429, the same for known and unknown users, and 503 when the store cannot count.
     pub(crate) async fn verify_password(
         &self,
         login: &str,
         password: &str,
+        client: IpAddr,
     ) -> Result<Arc<UserRecord>> {
         let record = if login.is_empty() {
             None
         } else {
             self.services.directory.lookup(login).await?
         };
-        let Some((record, hash)) = record.and_then(|r| {
+        let record = record.and_then(|r| {
             let hash: Arc<str> = Arc::from(r.password_hash.as_deref()?);
             Some((r, hash))
-        }) else {
-            self.services.passwords.verify_dummy(password).await?;
-            return Err(invalid_credentials());
-        };
+        });
         let tag = self.tag(login, password);
-        if let Some(seen) = self.verified.get(login) {
+        if let Some((record, hash)) = &record
+            && let Some(seen) = self.verified.get(login)
+        {
             let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
             let same_password = seen.tag.ct_eq(&tag);
             if bool::from(same_hash & same_password) {
-                return Ok(record);
+                return Ok(Arc::clone(record));
             }
         }
+        let attempt = match &self.services.throttle {
+            Some(throttle) => Some(throttle.reserve(login, client).await?),
+            None => None,
+        };
+        let Some((record, hash)) = record else {
+            self.services.passwords.verify_dummy(password).await?;
+            return Err(invalid_credentials());
+        };
         if !self.verify_once(password, &hash, tag).await? {
             // A hash cheaper than today's (bcrypt with 2^4 rounds answers in 2 ms) would tell
             // a known user from an unknown one, who pays the dummy verification: pay it too.
@@ -48,6 +62,9 @@ impl Authenticator {
                 self.services.passwords.verify_dummy(password).await?;
             }
             return Err(invalid_credentials());
+        }
+        if let Some(attempt) = attempt {
+            attempt.succeeded().await;
         }
         self.verified.insert(
             login.to_owned(),

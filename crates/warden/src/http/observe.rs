@@ -37,7 +37,7 @@ use tracing::Instrument as _;
 use super::client_ip::resolve;
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
-use crate::guards::{Blocked, Blocklist, ClientIp, Ranges};
+use crate::guards::{Blocked, Blocklist, ClientIp, IpLimit, Ranges};
 use crate::settings::Settings;
 use futures_util::future::{BoxFuture, Either};
 
@@ -106,6 +106,8 @@ struct Shared {
     redacted: Vec<String>,
     trusted: Ranges,
     blocklist: Option<Arc<Blocklist>>,
+    /// The per-IP rate limit, checked after the blocklist; none: a request pays nothing for it.
+    ip_limit: Option<IpLimit>,
 }
 
 /// The answer to every blocked request: the same status and body, whatever the range.
@@ -115,12 +117,13 @@ const BLOCKED: &str = "access denied";
 pub(crate) struct ObserveLayer(Arc<Shared>);
 
 impl ObserveLayer {
-    /// The layer, with the trusted proxies' networks and the blocklist (none when it has
-    /// nothing to check: then a request pays nothing for it).
+    /// The layer, with the trusted proxies' networks, the blocklist (none when it has
+    /// nothing to check: then a request pays nothing for it) and the per-IP rate limit.
     pub(crate) fn new(
         settings: &Settings,
         trusted: Ranges,
         blocklist: Option<Arc<Blocklist>>,
+        ip_limit: Option<IpLimit>,
     ) -> Self {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
@@ -135,6 +138,7 @@ impl ObserveLayer {
             redacted,
             trusted,
             blocklist: blocklist.filter(|b| b.is_active()),
+            ip_limit,
         }))
     }
 }
@@ -209,9 +213,10 @@ where
         };
         let called = match refusal {
             Some(refusal) => Call::Refused(refusal),
-            None if verdict == Blocked::Stale => {
-                // Rare (once per refresh interval): the table is reloaded before this request
-                // is checked, and a clone of the service answers it once ready.
+            None if verdict == Blocked::Stale || shared.ip_limit.is_some() => {
+                // The blocklist's table is reloaded (rarely: once per refresh interval) or the
+                // rate limit asks the store before this request goes on, and a clone of the
+                // service answers it once ready.
                 Call::Deferred(self.inner.clone(), req)
             }
             None => {
@@ -223,20 +228,27 @@ where
         Box::pin(
             async move {
                 let future = match called {
-                    Call::Refused(refusal) => Err(refusal),
+                    Call::Refused((status, message)) => Err(json_error(status, message)),
                     Call::Now(future) => Ok(Either::Left(future)),
                     Call::Deferred(service, req) => {
                         let blocklist = shared.blocklist.as_ref();
+                        let limit = shared.ip_limit.as_ref();
                         match blocklist {
                             Some(b) if b.check_reloading(client).await => {
-                                Err((StatusCode::FORBIDDEN, BLOCKED))
+                                Err(json_error(StatusCode::FORBIDDEN, BLOCKED))
                             }
-                            _ => Ok(Either::Right(service.oneshot(req))),
+                            _ => match limit.map(|l| l.check(client)) {
+                                Some(check) => match check.await {
+                                    Ok(()) => Ok(Either::Right(service.oneshot(req))),
+                                    Err(limited) => Err(limited.into_response()),
+                                },
+                                None => Ok(Either::Right(service.oneshot(req))),
+                            },
                         }
                     }
                 };
                 let response = match future {
-                    Err((status, message)) => json_error(status, message),
+                    Err(refused) => refused,
                     Ok(future) => {
                         match tokio::time::timeout(shared.request_timeout, future).await {
                             Ok(Ok(response)) => response,

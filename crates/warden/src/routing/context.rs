@@ -10,6 +10,7 @@ use crate::authn::CurrentUser;
 use crate::authn::{self, Authenticator};
 use crate::authz::check_scope;
 use crate::error::{Error, Result};
+use crate::guards::{ClientIp, RouteLimits};
 use crate::params::RequestParams;
 use crate::scheme::Schemes;
 
@@ -25,6 +26,8 @@ pub(crate) struct RouteAuth {
     pub(crate) tags: Vec<String>,
     /// The largest body the route reads.
     pub(crate) max_body_bytes: usize,
+    /// The route's rate limits: per client IP (its own, its tags') and per user.
+    pub(crate) limits: RouteLimits,
 }
 
 impl RouteContext {
@@ -33,6 +36,7 @@ impl RouteContext {
         schemes: Schemes,
         tags: Vec<String>,
         max_body_bytes: usize,
+        limits: RouteLimits,
     ) -> Self {
         let challenge = auth.challenge(schemes);
         Self(Arc::new(RouteAuth {
@@ -41,6 +45,7 @@ impl RouteContext {
             challenge,
             tags,
             max_body_bytes,
+            limits,
         }))
     }
 
@@ -65,8 +70,20 @@ impl RouteContext {
         self.0.max_body_bytes
     }
 
-    /// Authenticates the request with the route's schemes, checks a scoped token's reach, and
-    /// remembers the user in the request.
+    /// The route's own and its tags' rate limits for this request's client IP (429), before
+    /// authentication; nothing to do, and no cost, on a route without them.
+    pub(crate) async fn check_limits(&self, parts: &Parts) -> Result<()> {
+        if !self.0.limits.has_per_ip() {
+            return Ok(());
+        }
+        self.0
+            .limits
+            .check_ip(ClientIp::of(&parts.extensions).ip())
+            .await
+    }
+
+    /// Authenticates the request with the route's schemes, checks the per-user rate limit
+    /// (429) and a scoped token's reach, and remembers the user in the request.
     pub(crate) async fn authenticate(&self, parts: &mut Parts) -> Result<Option<CurrentUser>> {
         let params = parts.extensions.get::<Arc<RequestParams>>().cloned();
         let user = self
@@ -76,6 +93,7 @@ impl RouteContext {
             .await
             .map_err(|e| self.with_challenge(e))?;
         if let Some(user) = &user {
+            self.0.limits.check_user(user.login()).await?;
             if let Some(scope) = user.scope() {
                 check_scope(scope, &self.0.tags, parts).await?;
             }

@@ -225,6 +225,11 @@ where
 {
     let (mut parts, mut body) = req.into_parts();
     parts.extensions.insert(meta.context.clone());
+    // Limits per route and tag come first, so that refused requests pay no body read and no
+    // password hash.
+    if let Err(limited) = meta.context.check_limits(&parts).await {
+        return limited.into_response();
+    }
 
     // Login/password parameters live in the body, and a signed request signs its body: read
     // it once, for authentication and for the handler's extractors alike. A body that does not

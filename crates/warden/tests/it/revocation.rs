@@ -150,6 +150,22 @@ impl Store for Down {
     fn delete<'a>(&'a self, _: &'a str) -> BoxFuture<'a, warden::Result<()>> {
         Box::pin(async { Err(Error::unavailable("store down", Duration::from_secs(1))) })
     }
+    fn incr<'a>(
+        &'a self,
+        _: &'a str,
+        _: i64,
+        _: Duration,
+    ) -> BoxFuture<'a, warden::Result<warden::store::Count>> {
+        Box::pin(async { Err(Error::unavailable("store down", Duration::from_secs(1))) })
+    }
+    fn admit<'a>(
+        &'a self,
+        _: &'a str,
+        _: Duration,
+        _: u32,
+    ) -> BoxFuture<'a, warden::Result<warden::store::Admission>> {
+        Box::pin(async { Err(Error::unavailable("store down", Duration::from_secs(1))) })
+    }
 }
 
 #[tokio::test]
@@ -158,7 +174,13 @@ async fn token_requests_fail_closed_when_the_store_is_down() {
     let token = f.app.tokens().mint_for("hobbes").unwrap().into_string();
     let reply = whoami(&f, &token).expect(503).await;
     assert_eq!(reply.header("retry-after"), Some("1"));
-    // Passwords do not need the store.
+    // Passwords need it too: the login throttle counts each attempt before its check.
+    let reply = f.client.get("/whoami").user("hobbes").expect(503).await;
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    // Without login throttling they do not.
+    let mut unthrottled = settings();
+    unthrottled.limits.login.enabled = false;
+    let f = fixture_with(unthrottled, Arc::new(Down), ManualClock::starting_now());
     f.client.get("/whoami").user("hobbes").expect(200).await;
 }
 
