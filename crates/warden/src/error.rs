@@ -124,10 +124,11 @@ impl Error {
         self
     }
 
-    /// Adds `Retry-After` in whole seconds (at least one).
+    /// Adds `Retry-After` in whole seconds, rounded up (at least one): a client that waits
+    /// that long is never early.
     #[must_use]
     pub fn retry_after(self, after: Duration) -> Self {
-        let secs = after.as_secs().max(1);
+        let secs = (after.as_secs() + u64::from(after.subsec_nanos() > 0)).max(1);
         self.with_header(header::RETRY_AFTER, HeaderValue::from(secs))
     }
 
