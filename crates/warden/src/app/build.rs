@@ -40,9 +40,10 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     pub fn build(mut self) -> Result<App, BuildError> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
-        let store: Arc<dyn Store> = self.store.take().unwrap_or_else(|| {
-            Arc::new(MemoryStore::with_shared_clock(Arc::clone(&self.clock)))
-        });
+        let store: Arc<dyn Store> = self
+            .store
+            .take()
+            .unwrap_or_else(|| Arc::new(MemoryStore::with_shared_clock(Arc::clone(&self.clock))));
         let (auth, checkers) = self.services(&secret, &store, &mut problems)?;
         let limiter = Limiter::new(store);
         for problem in self.settings.limits.problems() {

@@ -79,6 +79,16 @@ impl Authenticator {
         }
     }
 
+    /// Counts a refused API key on `account` from `client` with the login throttle: a 429 when
+    /// this failure reached a limit (the caller answers 401 otherwise), a 503 when the store
+    /// cannot count it.
+    pub(crate) async fn key_failed(&self, account: &str, client: IpAddr) -> Result<()> {
+        match &self.services.throttle {
+            Some(throttle) => throttle.failed(account, client).await,
+            None => Ok(()),
+        }
+    }
+
     /// The user whose key this is. A refused key is counted by the login throttle (its id as
     /// the account) after the check: past a limit the answer is 429 rather than 401.
     pub(crate) async fn verify_api_key(&self, text: &str, client: IpAddr) -> Result<CurrentUser> {
@@ -94,10 +104,9 @@ impl Authenticator {
         let (id, key) = match checked.await {
             Ok(found) => found,
             Err(e) if e.status() == http::StatusCode::UNAUTHORIZED => {
-                if let Some(throttle) = &self.services.throttle {
-                    let account = api_keys::parse(text).map_or("", |(id, _)| id);
-                    throttle.failed(&format!("api-key:{account}"), client).await?;
-                }
+                let account = api_keys::parse(text).map_or("", |(id, _)| id);
+                self.key_failed(&format!("api-key:{account}"), client)
+                    .await?;
                 return Err(e);
             }
             Err(e) => return Err(e),

@@ -59,12 +59,17 @@ pub(crate) use user::{LoggedUser, TokenFacts};
 #[doc(inline)]
 pub use users::Users;
 
-/// A password that was verified against a stored hash.
+/// A password that was verified against a stored hash, and the client IPs it was sent from
+/// since (the most recent last, at most [`VERIFIED_CLIENTS`]).
 #[derive(Clone)]
 pub(crate) struct Verified {
     hash: Arc<str>,
     tag: [u8; 32],
+    clients: Arc<[std::net::IpAddr]>,
 }
+
+/// How many client IPs a verified password remembers.
+const VERIFIED_CLIENTS: usize = 8;
 
 /// Password verifications under way, by keyed tag of login and password, and stored hash.
 type Inflight = Mutex<HashMap<([u8; 32], Arc<str>), Arc<OnceCell<bool>>>>;

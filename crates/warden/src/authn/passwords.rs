@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use tokio::sync::OnceCell;
 
-use super::{Authenticator, Inflight, Verified, invalid_credentials};
+use super::{Authenticator, Inflight, VERIFIED_CLIENTS, Verified, invalid_credentials};
 use crate::error::Result;
 use crate::users::UserRecord;
 
@@ -19,9 +19,11 @@ impl Authenticator {
     /// dummy hash, and a wrong password against an outdated (possibly cheaper) hash pays the
     /// dummy too.
     ///
-    /// Unless the password was verified recently (then no guess is being made), the attempt
-    /// is counted by the login throttle before any hash is checked: past its limits the answer
-    /// is 429, the same for known and unknown users, and 503 when the store cannot count.
+    /// The attempt is counted by the login throttle before any hash is checked: past its
+    /// limits the answer is 429, the same for known and unknown users, and 503 when the store
+    /// cannot count. Only a password verified recently *from this client IP* skips both the
+    /// throttle and the hash (then no guess is being made): were it skipped from any IP, a
+    /// throttled guesser would still learn the right password from its 200.
     pub(crate) async fn verify_password(
         &self,
         login: &str,
@@ -38,14 +40,18 @@ impl Authenticator {
             Some((r, hash))
         });
         let tag = self.tag(login, password);
-        if let Some((record, hash)) = &record
-            && let Some(seen) = self.verified.get(login)
-        {
-            let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
-            let same_password = seen.tag.ct_eq(&tag);
-            if bool::from(same_hash & same_password) {
-                return Ok(Arc::clone(record));
+        let seen = match (&record, self.verified.get(login)) {
+            (Some((_, hash)), Some(seen)) => {
+                let same_hash = seen.hash.as_bytes().ct_eq(hash.as_bytes());
+                let same_password = seen.tag.ct_eq(&tag);
+                bool::from(same_hash & same_password).then_some(seen)
             }
+            _ => None,
+        };
+        if let (Some(seen), Some((record, _))) = (&seen, &record)
+            && (self.services.throttle.is_none() || seen.clients.contains(&client))
+        {
+            return Ok(Arc::clone(record));
         }
         let attempt = match &self.services.throttle {
             Some(throttle) => Some(throttle.reserve(login, client).await?),
@@ -55,7 +61,7 @@ impl Authenticator {
             self.services.passwords.verify_dummy(password).await?;
             return Err(invalid_credentials());
         };
-        if !self.verify_once(password, &hash, tag).await? {
+        if seen.is_none() && !self.verify_once(password, &hash, tag).await? {
             // A hash cheaper than today's (bcrypt with 2^4 rounds answers in 2 ms) would tell
             // a known user from an unknown one, who pays the dummy verification: pay it too.
             if self.services.passwords.needs_rehash(&hash) {
@@ -66,14 +72,18 @@ impl Authenticator {
         if let Some(attempt) = attempt {
             attempt.succeeded().await;
         }
+        let earlier = seen.as_ref().map_or(&[][..], |s| &s.clients[..]);
+        let skip = (earlier.len() + 1).saturating_sub(VERIFIED_CLIENTS);
+        let clients = earlier[skip..].iter().copied().chain([client]).collect();
         self.verified.insert(
             login.to_owned(),
             Verified {
                 hash: Arc::clone(&hash),
                 tag,
+                clients,
             },
         );
-        if self.services.passwords.needs_rehash(&hash) {
+        if seen.is_none() && self.services.passwords.needs_rehash(&hash) {
             self.upgrade(login, password);
         }
         Ok(record)

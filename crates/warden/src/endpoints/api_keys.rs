@@ -18,6 +18,7 @@ use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
 use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
 use crate::error::{Error, Result};
+use crate::guards::ClientIp;
 use crate::params::Params;
 use crate::routing::RouteContext;
 use crate::routing::{Routes, delete, get, post};
@@ -130,15 +131,27 @@ struct Exchange {
     key: String,
 }
 
-/// User id + API key -> an access token. Every failure answers alike.
-async fn exchange(keys: Keys, Params(p): Params<Exchange>) -> Result<AccessToken> {
+/// User id + API key -> an access token. Every failure answers alike, and counts for the
+/// login throttle on the user's account (429 past its limits).
+async fn exchange(keys: Keys, ip: ClientIp, Params(p): Params<Exchange>) -> Result<AccessToken> {
     let refused = || Error::unauthorized("invalid credentials");
-    let (id, secret) = parse(&p.key).ok_or_else(refused)?;
-    let key = keys.store()?.find(id).await?.ok_or_else(refused)?;
-    if key.revoked || key.login != p.user || !matches(&key, secret) {
-        return Err(refused());
-    }
+    let checked = async {
+        let (id, secret) = parse(&p.key).ok_or_else(refused)?;
+        let key = keys.store()?.find(id).await?.ok_or_else(refused)?;
+        if key.revoked || key.login != p.user || !matches(&key, secret) {
+            return Err(refused());
+        }
+        Ok((id, key))
+    };
     let auth = keys.0.auth();
+    let (id, key) = match checked.await {
+        Ok(found) => found,
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+            auth.key_failed(&p.user, ip.ip()).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     auth.holder(&key.login).await.map_err(|_| refused())?;
     keys.store()?.touch(id).await?;
     let settings = &auth.settings.api_keys;

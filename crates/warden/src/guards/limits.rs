@@ -119,7 +119,9 @@ impl RouteLimits {
             return Ok(());
         };
         for (prefix, rate) in &self.per_ip {
-            limiter.check(&format!("{prefix}{}", IpKey(ip)), *rate).await?;
+            limiter
+                .check(&format!("{prefix}{}", IpKey(ip)), *rate)
+                .await?;
         }
         Ok(())
     }
@@ -127,7 +129,9 @@ impl RouteLimits {
     /// The per-user limit for an authenticated request.
     pub(crate) async fn check_user(&self, login: &str) -> Result<()> {
         match (&self.limiter, self.user) {
-            (Some(limiter), Some(rate)) => limiter.check(&format!("limit:user:{login}"), rate).await,
+            (Some(limiter), Some(rate)) => {
+                limiter.check(&format!("limit:user:{login}"), rate).await
+            }
             _ => Ok(()),
         }
     }
@@ -143,7 +147,9 @@ pub(crate) fn unmatched<'a>(
         .routes
         .keys()
         .filter(|name| !routes.contains(name))
-        .map(|name| format!("limits.routes: no route {name:?} (write \"METHOD /path\" as declared)"));
+        .map(|name| {
+            format!("limits.routes: no route {name:?} (write \"METHOD /path\" as declared)")
+        });
     let tags = settings
         .tags
         .keys()
@@ -190,7 +196,9 @@ mod tests {
         assert!(none.limiter.is_none() && !none.has_per_ip());
         let tagged = RouteLimits::new(&limiter, &settings, "POST /login", &["login".into()], None);
         assert!(tagged.has_per_ip());
-        settings.routes.insert("POST /login".into(), Rate::per_minute(3));
+        settings
+            .routes
+            .insert("POST /login".into(), Rate::per_minute(3));
         let both = RouteLimits::new(
             &limiter,
             &settings,
@@ -205,8 +213,12 @@ mod tests {
     #[test]
     fn unmatched_names_are_reported() {
         let mut settings = LimitSettings::default();
-        settings.routes.insert("POST /login".into(), Rate::per_minute(5));
-        settings.routes.insert("POST /logn".into(), Rate::per_minute(5));
+        settings
+            .routes
+            .insert("POST /login".into(), Rate::per_minute(5));
+        settings
+            .routes
+            .insert("POST /logn".into(), Rate::per_minute(5));
         settings.tags.insert("auth".into(), Rate::per_minute(5));
         let problems = unmatched(&settings, &["POST /login".into()], &["login"]);
         assert_eq!(problems.len(), 2, "{problems:?}");

@@ -107,7 +107,11 @@ impl Throttle {
 
     /// How long to wait when an attempt counted as `counts` is over a limit: the pair's, the
     /// IP's, or the account's unless the IP is known for the account.
-    async fn refusal(&self, keys: &Keys, [pair, ip, account]: [Count; 3]) -> Result<Option<Duration>> {
+    async fn refusal(
+        &self,
+        keys: &Keys,
+        [pair, ip, account]: [Count; 3],
+    ) -> Result<Option<Duration>> {
         let over = |count: Count, limit: u32| count.value > i64::from(limit);
         let s = &self.settings;
         if over(pair, s.pair_failures) {
@@ -177,7 +181,13 @@ mod tests {
     #[test]
     fn logins_differing_in_case_or_width_are_one_account() {
         let hobbes = account_id("hobbes");
-        for same in ["Hobbes", "HOBBES", "ｈｏｂｂｅｓ", "ＨＯＢＢＥＳ", " hobbes "] {
+        for same in [
+            "Hobbes",
+            "HOBBES",
+            "ｈｏｂｂｅｓ",
+            "ＨＯＢＢＥＳ",
+            " hobbes ",
+        ] {
             assert_eq!(account_id(same), hobbes, "{same:?}");
         }
         assert_ne!(account_id("calvin"), hobbes);

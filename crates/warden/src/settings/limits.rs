@@ -87,7 +87,11 @@ impl FromStr for Rate {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = |why: &str| format!("invalid rate {s:?}: {why} (expected e.g. \"100/s\", \"5/m\", \"30/10s burst 60\")");
+        let invalid = |why: &str| {
+            format!(
+                "invalid rate {s:?}: {why} (expected e.g. \"100/s\", \"5/m\", \"30/10s burst 60\")"
+            )
+        };
         let (rate, burst) = match s.trim().split_once(" burst ") {
             Some((rate, burst)) => (
                 rate.trim(),
@@ -100,9 +104,7 @@ impl FromStr for Rate {
             ),
             None => (s.trim(), None),
         };
-        let (count, period) = rate
-            .split_once('/')
-            .ok_or_else(|| invalid("no '/'"))?;
+        let (count, period) = rate.split_once('/').ok_or_else(|| invalid("no '/'"))?;
         let count: u32 = count
             .trim()
             .parse()
@@ -307,7 +309,16 @@ mod tests {
 
     #[test]
     fn nonsensical_rates_are_refused() {
-        for text in ["", "5", "0/s", "5/0s", "-1/s", "5/fortnight", "5/s burst 0", "5/s burst x"] {
+        for text in [
+            "",
+            "5",
+            "0/s",
+            "5/0s",
+            "-1/s",
+            "5/fortnight",
+            "5/s burst 0",
+            "5/s burst x",
+        ] {
             assert!(text.parse::<Rate>().is_err(), "{text:?}");
         }
     }
