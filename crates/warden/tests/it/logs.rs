@@ -48,6 +48,11 @@ async fn authorization_cookies_and_password_parameters_are_redacted() {
         .with_ansi(false)
         .finish();
     let dispatch = tracing::Dispatch::new(subscriber);
+    // While a single dispatcher is registered, tracing computes a callsite's interest with the
+    // default dispatcher of the thread that hits it first: another test's thread, which has
+    // none, would cache "never" for warden's access log. A second one, kept alive for the
+    // test, makes tracing ask every registered dispatcher instead.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     // Callsites first hit by other tests' threads, which have no subscriber, may have cached
     // "never": recompute with this test's subscriber registered.
     tracing::callsite::rebuild_interest_cache();

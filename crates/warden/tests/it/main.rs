@@ -8,6 +8,7 @@ mod errors;
 mod fixture;
 mod guards;
 mod jwt;
+mod limits;
 mod logs;
 mod owner;
 mod params;

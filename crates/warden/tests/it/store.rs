@@ -148,10 +148,7 @@ mod contract {
         assert_eq!(first.value, 1);
         assert!(first.expires_in <= TTL && first.expires_in > TTL - Duration::from_secs(5));
         // A longer TTL later does not extend the window.
-        let second = store
-            .incr("failures", 2, TTL * 10)
-            .await
-            .unwrap();
+        let second = store.incr("failures", 2, TTL * 10).await.unwrap();
         assert_eq!(second.value, 3);
         assert!(second.expires_in <= TTL, "{second:?}");
         assert_eq!(store.incr("failures", -3, TTL).await.unwrap().value, 0);
@@ -211,7 +208,10 @@ mod contract {
         let admitted = race(50, |_| {
             let store = store.clone();
             async move {
-                store.admit("ip", Duration::from_secs(3600), 10).await.unwrap()
+                store
+                    .admit("ip", Duration::from_secs(3600), 10)
+                    .await
+                    .unwrap()
                     == Admission::Admitted
             }
         })
@@ -354,14 +354,14 @@ async fn the_memory_store_is_shared_through_arc_dyn_store() {
 
 /// A namespace of one test's own on the test Redis; [`finish`](Self::finish) deletes its keys
 /// (a failed test leaves them to expire: every test key has a TTL).
-struct Namespace {
+pub(crate) struct Namespace {
     url: String,
     name: String,
 }
 
 impl Namespace {
     /// `None`, after saying so, when no test Redis is configured.
-    fn new(test: &str) -> Option<Self> {
+    pub(crate) fn new(test: &str) -> Option<Self> {
         let url = crate::common::service_url("WARDEN_TEST_REDIS_URL", test)?;
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).unwrap();
@@ -372,7 +372,7 @@ impl Namespace {
         })
     }
 
-    async fn store(&self) -> RedisStore {
+    pub(crate) async fn store(&self) -> RedisStore {
         RedisStore::connect(&self.url, &self.name).await.unwrap()
     }
 
@@ -404,7 +404,7 @@ impl Namespace {
         keys
     }
 
-    async fn finish(self) {
+    pub(crate) async fn finish(self) {
         let keys = self.keys().await;
         if !keys.is_empty() {
             let _: () = self.raw().await.del(keys).await.unwrap();
