@@ -29,7 +29,7 @@ use warden::api_keys::SqlApiKeys;
 use warden::sql::{Backend, Database, Queries};
 use warden::store::Store;
 use warden::users::SqlDirectory;
-use warden::{App, BuildError, Routes, Settings, group};
+use warden::{App, BuildError, LimitSettings, Rate, Routes, Settings, group};
 
 /// The SQL of the back-end, embedded.
 pub mod sql {
@@ -60,14 +60,39 @@ pub mod sql {
 /// The database URL used when none is configured: a file in the current directory.
 pub const DEFAULT_DATABASE: &str = "sqlite://stuff.db";
 
-/// The back-end's settings: warden's, named `stuff`, from `warden.toml` and `WARDEN_*`.
+/// The back-end's settings: warden's, named `stuff`, from `warden.toml` and `WARDEN_*`, over
+/// [`limits`].
 pub fn settings() -> anyhow::Result<Settings> {
     let defaults = Settings {
         name: "stuff".to_owned(),
         database_url: Some(DEFAULT_DATABASE.to_owned()),
+        limits: limits(),
         ..Settings::default()
     };
     Settings::load_with(defaults).map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The back-end's default rate limits: the routes that mint tokens or create accounts are
+/// limited per client IP, so that a client cannot try credentials or register users in bulk;
+/// failed logins are throttled by warden's defaults (10 per account and IP, 100 per IP, 100
+/// per account in 15 minutes). There is no limit on every request per IP by default (the
+/// proxy in front usually has one, and `bench/run` loads the server from one address): set
+/// `WARDEN_LIMITS__IP=100/s` to add one.
+pub fn limits() -> LimitSettings {
+    // Registrations: 10 a minute sustained, 60 at once (a classroom behind one address).
+    let routes = [
+        ("GET /login", Rate::per_minute(30)),
+        ("POST /session/login", Rate::per_minute(30)),
+        ("POST /keys/token", Rate::per_minute(30)),
+        ("POST /register", Rate::per_minute(10).with_burst(60)),
+    ];
+    LimitSettings {
+        routes: routes
+            .into_iter()
+            .map(|(route, rate)| (route.to_owned(), rate))
+            .collect(),
+        ..LimitSettings::default()
+    }
 }
 
 /// Connects, brings warden's own tables up to date, creates the schema if absent and loads the
@@ -159,6 +184,15 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_limits_name_routes_that_exist() {
+        let limits = limits();
+        assert_eq!(limits.routes.len(), 4);
+        assert!(limits.ip.is_none() && limits.login.enabled);
+        // That they name routes that exist is checked when the app is built: the suite's
+        // in-process server has these limits.
+    }
 
     #[test]
     fn urls_lose_their_password_in_messages() {

@@ -42,6 +42,7 @@ pub(crate) async fn in_process(mode: RunMode) -> axum::Router {
         name: "stuff".to_owned(),
         mode,
         secret: Some(Secret::new(secret())),
+        limits: stuff::limits(),
         ..Settings::default()
     };
     stuff::build(settings, db)
