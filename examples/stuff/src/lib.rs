@@ -28,7 +28,7 @@ use serde_json::json;
 use warden::api_keys::SqlApiKeys;
 use warden::sql::{Backend, Database, Queries};
 use warden::store::Store;
-use warden::users::SqlDirectory;
+use warden::users::{SqlDirectory, SqlRoles};
 use warden::{App, BuildError, LimitSettings, Rate, Routes, Settings, group};
 
 /// The SQL of the back-end, embedded.
@@ -125,6 +125,15 @@ pub async fn connect(url: &str) -> anyhow::Result<Database> {
             .context("loading the initial data")?;
         tracing::info!("loaded the initial data");
     }
+    // The role administrators grant through `/roles`; `isAdmin` still makes the first ones.
+    SqlRoles::new(db.clone())?
+        .define(
+            "ADMIN",
+            "administrators: users, tokens, the blocklist, roles",
+            ["users.manage"],
+        )
+        .await
+        .context("defining the ADMIN role")?;
     Ok(db)
 }
 
@@ -151,11 +160,15 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 }
 
 /// The application: every route with its declaration, users and API keys from the database,
-/// sessions with refresh cookies, scoped tokens, the IP blocklist for administrators.
+/// sessions with refresh cookies, scoped tokens, the IP blocklist and role grants (`/roles`)
+/// for administrators. A user's groups are `ADMIN` when `isAdmin` says so, and the roles
+/// granted to them.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")?
         .update_hash("warden_set_password")?
+        .with_roles()?
         .declare_group("ADMIN");
+    let roles = SqlRoles::new(db.clone())?;
     let keys = SqlApiKeys::new(db.clone())?;
     let mode = settings.mode;
     App::builder(settings)
@@ -168,6 +181,7 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         // Administrators edit the IP blocklist; `server.blocklist` adds fixed ranges and
         // `server.trusted_proxies` (empty by default) names the proxies whose headers count.
         .blocklist(group("ADMIN"))
+        .roles(roles, group("ADMIN"))
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

@@ -439,6 +439,15 @@ mod tests {
             settings.store_url.as_deref(),
             Some("redis://127.0.0.1:6379")
         );
+        assert_eq!(
+            settings.limits.ip,
+            Some(Rate::per_second(100).with_burst(200))
+        );
+        assert_eq!(
+            settings.limits.routes["POST /register"],
+            Rate::per_minute(10).with_burst(60)
+        );
+        assert!(settings.limits.problems().is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod errors;
 mod keys;
 mod objects;
 mod revocation;
+mod roles;
 mod scoped;
 mod sessions;
 mod stuff;
