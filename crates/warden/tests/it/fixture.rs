@@ -60,6 +60,7 @@ pub(crate) fn fixture_with_keys(
         .sessions()
         .api_keys(keys.clone())
         .scoped_tokens()
+        .capabilities("/capabilities")
         .routes(
             Routes::new()
                 .route("/whoami", get(Auth.tag("me"), whoami))

@@ -111,3 +111,45 @@ async fn scoped_tokens_have_a_maximum_lifetime_and_need_a_restriction() {
         .expect(401)
         .await;
 }
+
+/// The capabilities endpoint carries no tag, so a scoped token, which only reaches routes with
+/// one of its tags, never reaches it: the front-end asks with the user's unscoped credentials.
+#[tokio::test]
+async fn scoped_tokens_do_not_reach_the_capabilities_endpoint_their_user_does() {
+    let f = default_fixture();
+    for scope in [
+        json!({"tags": ["tasks"]}),
+        json!({"tags": ["me"]}),
+        json!({"params": {"task_id": [1]}}),
+    ] {
+        let token = scoped(&f, "hobbes", scope.clone()).await;
+        let refused = bearer(&f, "/capabilities", &token).expect(403).await;
+        assert_eq!(
+            refused.error(),
+            "the token's scope does not cover this request",
+            "{scope}"
+        );
+    }
+    let caps = f
+        .client
+        .get("/capabilities")
+        .user("hobbes")
+        .expect(200)
+        .await
+        .json_value();
+    let verdict = |method: &str, path: &str| {
+        caps["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["method"] == method && r["path"] == path)
+            .unwrap_or_else(|| panic!("no {method} {path} in {caps}"))["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("GET", "/whoami"), "allowed");
+    assert_eq!(verdict("GET", "/admin/tasks/{task_id}"), "denied");
+    assert_eq!(verdict("DELETE", "/kick/{login}"), "denied");
+    // And the requests agree.
+    f.client.get("/whoami").user("hobbes").expect(200).await;
+    f.client.get("/admin/tasks/1").user("hobbes").expect(403).await;
+}
