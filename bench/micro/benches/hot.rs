@@ -53,9 +53,21 @@ async fn owned(check: ObjectCheck<()>) -> Result<Access> {
 }
 
 fn app() -> App {
+    app_with(Settings::default())
+}
+
+/// The app with a per-IP rate limit that admits every request of a run (the in-process client
+/// is always `0.0.0.0`): each request pays the limiter's one step on the memory store.
+fn ip_limited() -> App {
+    let mut settings = Settings::default();
+    settings.limits.ip = Some(warden::Rate::per_second(1000).with_burst(u32::MAX));
+    app_with(settings)
+}
+
+fn app_with(settings: Settings) -> App {
     let mut settings = Settings {
         secret: Some(Secret::new("micro-benchmark-secret-of-32-characters")),
-        ..Settings::default()
+        ..settings
     };
     // Long enough that no measurement pays a password hash again.
     settings.auth.cache_ttl = Duration::from_secs(3600);
@@ -121,6 +133,16 @@ fn per_request(c: &mut Criterion) {
             b.iter(|| rt.block_on(router.clone().oneshot(request(path, authorization))));
         });
     }
+    // The guards' cost: `request/open` above has no limit (and the login throttle, on by
+    // default, is not on its path; `request/basic_cached` skips it for a password verified
+    // from the same client), this one a per-IP limit on the memory store.
+    let limited = ip_limited().router();
+    let open = || request("/open", None);
+    let status = rt.block_on(limited.clone().oneshot(open()));
+    assert_eq!(status.expect("infallible").status(), StatusCode::OK);
+    c.bench_function("request/open_ip_limited", |b| {
+        b.iter(|| rt.block_on(limited.clone().oneshot(open())));
+    });
 }
 
 fn tokens(c: &mut Criterion) {
