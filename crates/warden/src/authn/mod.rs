@@ -186,6 +186,20 @@ impl Authenticator {
         }
     }
 
+    /// The login that the request's credentials claim, when they name one (Basic or
+    /// login/password parameters), for the audit of a refused credential.
+    pub(crate) fn claimed_login(
+        &self,
+        headers: &HeaderMap,
+        params: Option<&RequestParams>,
+        schemes: Schemes,
+    ) -> Option<String> {
+        match self.find(headers, params, schemes) {
+            Ok(Found::Password(_, login, _)) => Some(login.into_owned()),
+            _ => None,
+        }
+    }
+
     fn find<'a>(
         &self,
         headers: &'a HeaderMap,

@@ -119,6 +119,11 @@ impl Authz {
         Policy::from(self).tag(tag)
     }
 
+    /// Names the route's action in the audit trail ([`Policy::audit`]).
+    pub fn audit(self, action: impl Into<Cow<'static, str>>) -> Policy {
+        Policy::from(self).audit(action)
+    }
+
     /// Whether a caller must be authenticated before this can be decided.
     pub fn needs_auth(&self) -> bool {
         match self {
@@ -375,6 +380,10 @@ pub struct Policy {
     /// The route's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Cow<'static, str>>,
+    /// The action the audit trail records for the route's successful changes (`data.change`
+    /// when none is named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Cow<'static, str>>,
 }
 
 impl Policy {
@@ -392,6 +401,28 @@ impl Policy {
         self
     }
 
+    /// Names the route's action in the audit trail, such as `user.password`: its successful
+    /// changes are recorded under that name (see [`audit`](crate::audit)).
+    #[must_use]
+    pub fn audit(mut self, action: impl Into<Cow<'static, str>>) -> Self {
+        self.audit = Some(action.into());
+        self
+    }
+
+    /// The first object check of the declaration: its domain and path parameter.
+    pub(crate) fn object_target(&self) -> Option<(String, String)> {
+        fn first(authz: &Authz) -> Option<(String, String)> {
+            match authz {
+                Authz::Object { domain, param, .. } => {
+                    Some((domain.to_string(), param.to_string()))
+                }
+                Authz::All(list) | Authz::Any(list) => list.iter().find_map(first),
+                _ => None,
+            }
+        }
+        first(&self.authorize)
+    }
+
     /// The declared schemes, if the route restricts them.
     pub fn accepted_schemes(&self) -> Option<Schemes> {
         self.schemes
@@ -404,6 +435,7 @@ impl From<Authz> for Policy {
             authorize,
             schemes: None,
             tags: Vec::new(),
+            audit: None,
         }
     }
 }
@@ -416,6 +448,9 @@ impl fmt::Display for Policy {
         }
         if !self.tags.is_empty() {
             write!(f, " tags={}", self.tags.join(","))?;
+        }
+        if let Some(action) = &self.audit {
+            write!(f, " audit={action}")?;
         }
         Ok(())
     }

@@ -29,9 +29,9 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ApiKeySettings
     Routes::new().nest(
         &settings.prefix,
         Routes::new()
-            .route("/", get(Auth, list).post(Auth, create))
-            .route("/{id}", delete(Auth, revoke))
-            .route("/token", post(Open, exchange)),
+            .route("/", get(Auth, list).post(Auth.audit("key.create"), create))
+            .route("/{id}", delete(Auth.audit("key.revoke"), revoke))
+            .route("/token", post(Open.audit("token.issue"), exchange)),
     )
 }
 

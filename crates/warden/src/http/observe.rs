@@ -23,14 +23,12 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, PROXY_AUTHORIZATION, SET_COOKIE,
 };
-use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
@@ -38,46 +36,9 @@ use super::client_ip::resolve;
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::guards::{Blocked, Blocklist, ClientIp, Ranges};
+use crate::request_id::{REQUEST_ID, RequestId};
 use crate::settings::Settings;
 use futures_util::future::{BoxFuture, Either};
-
-/// The request id header, read from trusted clients and always answered.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The id of the current request, as in the `x-request-id` header and the log.
-///
-/// ```
-/// async fn handler(id: warden::RequestId) -> String {
-///     format!("request {id}")
-/// }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(HeaderValue);
-
-impl RequestId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or("")
-    }
-}
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        Ok(parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .unwrap_or_else(|| RequestId(HeaderValue::from_static("-"))))
-    }
-}
 
 /// Query parameters whose values never reach the log.
 const REDACTED: &[&str] = &[

@@ -10,6 +10,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod api_keys;
+mod audit;
 pub(crate) mod duration;
 mod jwt;
 mod scoped;
@@ -17,6 +18,8 @@ mod sessions;
 
 #[doc(inline)]
 pub use api_keys::ApiKeySettings;
+#[doc(inline)]
+pub use audit::AuditSettings;
 pub(crate) use jwt::read_pem;
 #[doc(inline)]
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
@@ -62,6 +65,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Server limits and timeouts.
     pub server: ServerSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
 }
 
 impl Default for Settings {
@@ -76,6 +81,7 @@ impl Default for Settings {
             store_url: None,
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }
