@@ -126,7 +126,8 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 }
 
 /// The application: every route with its declaration, users and API keys from the database,
-/// sessions with refresh cookies, scoped tokens, the IP blocklist for administrators.
+/// sessions with refresh cookies, scoped tokens, the IP blocklist and the audit trail for
+/// administrators.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")?
         .update_hash("warden_set_password")?
@@ -143,6 +144,9 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         // Administrators edit the IP blocklist; `server.blocklist` adds fixed ranges and
         // `server.trusted_proxies` (empty by default) names the proxies whose headers count.
         .blocklist(group("ADMIN"))
+        // Denials, data changes and authentication events, hash-chained; GET /audit for
+        // administrators, `warden audit verify --database URL` to check the chain.
+        .audit(group("ADMIN"))
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

@@ -98,6 +98,23 @@ impl Settings {
         Self::figment_with(defaults).extract().map_err(Box::new)
     }
 
+    /// Like [`Settings::load`], from the file at `path` (which must exist) instead of
+    /// `warden.toml`: what a `--config FILE` option reads.
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Self, Box<figment::Error>> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(Box::new(figment::Error::from(format!(
+                "no settings file at {}",
+                path.display()
+            ))));
+        }
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("WARDEN_").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
     /// The layered configuration source behind [`Settings::load`], for applications that read
     /// their own settings from the same file and environment.
     pub fn figment() -> Figment {

@@ -459,7 +459,7 @@ async fn tampering_is_refused_then_detected_on_sqlite() {
 async fn tampering_is_refused_then_detected_on_postgres() {
     if let Some(url) = service_url("WARDEN_TEST_POSTGRES_URL", "audit tampering on PostgreSQL") {
         on_scratch(&url, |db| async move {
-            tampering_is_refused_then_detected(&db).await
+            tampering_is_refused_then_detected(&db).await;
         })
         .await;
     }
@@ -469,7 +469,7 @@ async fn tampering_is_refused_then_detected_on_postgres() {
 async fn tampering_is_refused_then_detected_on_mysql() {
     if let Some(url) = service_url("WARDEN_TEST_MYSQL_URL", "audit tampering on MySQL") {
         on_scratch(&url, |db| async move {
-            tampering_is_refused_then_detected(&db).await
+            tampering_is_refused_then_detected(&db).await;
         })
         .await;
     }
