@@ -272,7 +272,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     /// Keeps an audit trail in the database's `warden_audit` table (see [`audit`](crate::audit)
     /// for what is recorded, and [`schema`](crate::schema) for the table), and mounts the
     /// administrators' listing at `audit.path` (`GET /audit?actor=&action=&outcome=&since=
-    /// &until=&before=&limit=`, newest first, with a `Link: <...>; rel="next"` while there is
+    /// &until=&before=&limit=`, newest first, with a `Link: <...>; rel="next"` while there are
     /// more), declared with `readers`.
     ///
     /// ```

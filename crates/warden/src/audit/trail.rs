@@ -15,10 +15,13 @@ use crate::clock::SharedClock;
 use crate::error::Result;
 use crate::settings::AuditSettings;
 
-/// Identical denials: same client, route, status and action.
+/// Identical denials: same client, route, status, action and actor. The actor counts: a
+/// failure on another account is another fact (login throttling bounds how many a client
+/// may try).
 #[derive(Hash, PartialEq, Eq)]
 struct DenialKey {
     client: String,
+    actor: String,
     route: String,
     outcome: i32,
     action: String,
@@ -102,6 +105,7 @@ impl Trail {
         let now = self.now();
         let key = DenialKey {
             client: entry.client_ip.clone(),
+            actor: entry.actor.clone(),
             route: entry.route.clone(),
             outcome: entry.outcome,
             action: entry.action.clone(),

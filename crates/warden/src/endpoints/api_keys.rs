@@ -14,6 +14,7 @@ use http::StatusCode;
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Audit;
 use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
 use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
@@ -131,8 +132,11 @@ struct Exchange {
 }
 
 /// User id + API key -> an access token. Every failure answers alike.
-async fn exchange(keys: Keys, Params(p): Params<Exchange>) -> Result<AccessToken> {
-    let refused = || Error::unauthorized("invalid credentials");
+async fn exchange(keys: Keys, audit: Audit, Params(p): Params<Exchange>) -> Result<AccessToken> {
+    let refused = || {
+        audit.failed_login(Some(&p.user));
+        Error::unauthorized("invalid credentials")
+    };
     let (id, secret) = parse(&p.key).ok_or_else(refused)?;
     let key = keys.store()?.find(id).await?.ok_or_else(refused)?;
     if key.revoked || key.login != p.user || !matches(&key, secret) {
@@ -141,6 +145,8 @@ async fn exchange(keys: Keys, Params(p): Params<Exchange>) -> Result<AccessToken
     let auth = keys.0.auth();
     auth.holder(&key.login).await.map_err(|_| refused())?;
     keys.store()?.touch(id).await?;
+    audit.user(&key.login, None);
+    audit.target("key", id);
     let settings = &auth.settings.api_keys;
     let mut claims =
         auth.services

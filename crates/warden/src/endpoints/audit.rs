@@ -3,7 +3,7 @@
 //! - `GET {audit.path}` -> the newest rows first, `[{"id", "at", "actor", "action", ...}]`,
 //!   filtered by `actor`, `action`, `outcome` (a status), `since` and `until` (RFC 3339 UTC,
 //!   `until` excluded), `limit` rows at most (clamped to `audit.max_page`), below the row id
-//!   `before`. While there may be more, `Link: <...&before=ID>; rel="next"` names the next page.
+//!   `before`. While there are more, `Link: <...&before=ID>; rel="next"` names the next page.
 
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ async fn list(trail: &Trail, Params(f): Params<Filter>) -> Result<Response> {
             )));
         }
     }
-    let rows: Vec<Entry> = trail
+    let mut rows: Vec<Entry> = trail
         .database()
         .rows_as(
             "warden_audit_list",
@@ -73,11 +73,14 @@ async fn list(trail: &Trail, Params(f): Params<Filter>) -> Result<Response> {
                 "since": f.since.as_deref().unwrap_or(""),
                 "until": f.until.as_deref().unwrap_or(""),
                 "before": f.before.unwrap_or(i64::MAX),
-                "limit": limit,
+                // One more than the page, to know whether there is a next one.
+                "limit": limit + 1,
             }),
         )
         .await?;
-    let next = (rows.len() == limit)
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = more
         .then(|| {
             rows.last()
                 .map(|last| next_link(&settings.path, &f, limit, last.id))

@@ -33,6 +33,7 @@ use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
 use super::client_ip::resolve;
+use crate::audit::sanitize;
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::guards::{Blocked, Blocklist, ClientIp, Ranges};
@@ -376,8 +377,9 @@ impl Shared {
                 status = status.as_u16(),
                 client = %client,
                 micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                user = user.map_or("-", |u| u.0.login()),
-                error = report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0),
+                // Client text (a login, a message quoting a value) cannot forge log lines.
+                user = ?sanitize(user.map_or("-", |u| u.0.login())),
+                error = ?sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
             );
         }
         // Last, so that the log above borrows the id's text instead of copying it.

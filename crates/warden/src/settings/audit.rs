@@ -16,7 +16,7 @@ pub struct AuditSettings {
     /// window in which a removed row goes unnoticed. Default one second.
     #[serde(with = "duration")]
     pub seal_interval: Duration,
-    /// Identical denials (same client IP, route, status and action) within this window become
+    /// Identical denials (same client IP, actor, route, status and action) within this window become
     /// one row with a count, so that anonymous traffic cannot turn the trail into a write
     /// amplifier. Default one minute; zero records every denial on its own row.
     #[serde(with = "duration")]

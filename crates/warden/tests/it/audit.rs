@@ -342,6 +342,9 @@ async fn administrators_list_the_trail_with_filters_and_pages() {
     .unwrap();
     assert_eq!(rest.len(), 1);
     assert!(rest[0].id < first[1].id);
+    // The last page says so: no next link.
+    let last = client.get(&next).user("calvin").expect(200).await;
+    assert_eq!(last.header("link"), None);
 
     let denied = client
         .get("/audit?outcome=403&since=2000-01-01T00:00:00Z")
