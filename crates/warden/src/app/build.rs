@@ -494,7 +494,12 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(settings, trusted, blocklist))
+        .layer(ObserveLayer::new(
+            settings,
+            trusted,
+            blocklist,
+            database.as_ref().and_then(|tx| tx.trail.clone()),
+        ))
         .option_layer(database)
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

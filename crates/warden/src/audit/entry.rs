@@ -133,6 +133,35 @@ pub(crate) fn decide(request: &Request<'_>, facts: Facts) -> Option<Entry> {
     })
 }
 
+/// The row of a request refused at the edge by the IP blocklist (`guard.blocked`), before
+/// routing: no route, no user.
+pub(crate) fn blocked(
+    at: String,
+    request_id: &str,
+    client: std::net::IpAddr,
+    method: &Method,
+) -> Entry {
+    Entry {
+        id: 0,
+        at,
+        request_id: clean(request_id),
+        actor: String::new(),
+        tenant: String::new(),
+        client_ip: client.to_string(),
+        method: method.as_str().to_owned(),
+        route: "-".to_owned(),
+        target_domain: String::new(),
+        target_id: String::new(),
+        action: "guard.blocked".to_owned(),
+        outcome: 403,
+        rule: "blocklist".to_owned(),
+        detail: None,
+        count: 1,
+        seq: None,
+        hash: None,
+    }
+}
+
 /// Client text made harmless for logs and terminals: control characters (CR, LF, ESC...),
 /// bidirectional overrides and isolates, and other invisible format characters become U+FFFD,
 /// and the text is cut at 255 characters. Borrowed when there is nothing to change.

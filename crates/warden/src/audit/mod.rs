@@ -5,7 +5,8 @@
 //! declarations alone:
 //!
 //! - every denial (401, 403), with the login a refused credential claimed
-//!   (`auth.login_failed`) or none (`authz.denied`); identical denials from one client within
+//!   (`auth.login_failed`), none (`authz.denied`), or the IP blocklist's refusal at the edge
+//!   (`guard.blocked`); identical denials from one client within
 //!   `audit.denial_window` become one row with a count;
 //! - every request of an unsafe method that succeeds (`data.change`, or the action the route
 //!   declares with [`Policy::audit`](crate::Policy::audit)), in the request's own transaction:
@@ -56,7 +57,7 @@ mod trail;
 
 pub use chain::{Archived, Broken, Checkpoint, Verification, archive, seal, verify};
 pub use entry::{Entry, sanitize};
-pub(crate) use entry::{Request, decide, timestamp};
+pub(crate) use entry::{Request, blocked, decide, timestamp};
 pub use facts::Audit;
 pub(crate) use facts::RouteFacts;
 pub(crate) use trail::Trail;

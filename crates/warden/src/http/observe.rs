@@ -33,7 +33,7 @@ use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
 use super::client_ip::resolve;
-use crate::audit::sanitize;
+use crate::audit::{self, Trail, sanitize};
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::guards::{Blocked, Blocklist, ClientIp, Ranges};
@@ -68,6 +68,7 @@ struct Shared {
     redacted: Vec<String>,
     trusted: Ranges,
     blocklist: Option<Arc<Blocklist>>,
+    trail: Option<Arc<Trail>>,
 }
 
 /// The answer to every blocked request: the same status and body, whatever the range.
@@ -83,6 +84,7 @@ impl ObserveLayer {
         settings: &Settings,
         trusted: Ranges,
         blocklist: Option<Arc<Blocklist>>,
+        trail: Option<Arc<Trail>>,
     ) -> Self {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
@@ -97,6 +99,7 @@ impl ObserveLayer {
             redacted,
             trusted,
             blocklist: blocklist.filter(|b| b.is_active()),
+            trail,
         }))
     }
 }
@@ -198,7 +201,19 @@ where
                     }
                 };
                 let response = match future {
-                    Err((status, message)) => json_error(status, message),
+                    Err((status, message)) => {
+                        if message == BLOCKED
+                            && let Some(trail) = &shared.trail
+                        {
+                            let at = audit::timestamp(trail.now());
+                            let id = id.to_str().unwrap_or("-");
+                            trail
+                                .write_alone(audit::blocked(at, id, client, &method))
+                                .await;
+                            trail.after_request();
+                        }
+                        json_error(status, message)
+                    }
                     Ok(future) => {
                         match tokio::time::timeout(shared.request_timeout, future).await {
                             Ok(Ok(response)) => response,

@@ -636,3 +636,40 @@ async fn two_processes_keep_one_chain_on_mysql() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn requests_refused_by_the_blocklist_are_recorded_and_folded() {
+    let (_dir, db) = sqlite().await;
+    let app = app(&db, |s| {
+        s.server.blocklist = vec!["203.0.113.0/24".to_owned()];
+    });
+    let client = client_of(&app);
+    for _ in 0..3 {
+        client
+            .get("/notes")
+            .header("x-forwarded-for", "203.0.113.9")
+            .expect(403)
+            .await;
+    }
+    app.flush_audit().await.unwrap();
+    let rows = rows(&db).await;
+    let blocked: Vec<(&str, &str, &str, i32, i32)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.action.as_str(),
+                r.client_ip.as_str(),
+                r.route.as_str(),
+                r.outcome,
+                r.count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        blocked,
+        [
+            ("guard.blocked", "203.0.113.9", "-", 403, 1),
+            ("guard.blocked", "203.0.113.9", "-", 403, 2)
+        ]
+    );
+}
