@@ -71,6 +71,7 @@
 // parameters; then what those stages draw on: tokens, users, the request transaction, the
 // shared store, settings; and leaves shared by all.
 mod app;
+pub mod audit;
 pub mod authn;
 mod authz;
 mod build_error;
@@ -82,6 +83,7 @@ mod error;
 mod guards;
 mod http;
 mod params;
+mod request_id;
 mod routing;
 pub mod schema;
 mod scheme;
@@ -93,6 +95,8 @@ pub mod users;
 
 #[doc(inline)]
 pub use app::{App, AppBuilder};
+#[doc(inline)]
+pub use audit::Audit;
 #[doc(inline)]
 pub use authn::{CurrentUser, IssuedToken, Tokens, Users, api_keys};
 #[doc(inline)]
@@ -118,9 +122,9 @@ pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, pat
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
 pub use settings::{
-    ApiKeySettings, AuthSettings, LimitSettings, LoginThrottleSettings, REFRESH_COOKIE, Rate,
-    RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings, Settings, TokenCarrier,
-    TokenFormat,
+    ApiKeySettings, AuditSettings, AuthSettings, LimitSettings, LoginThrottleSettings,
+    REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings,
+    Settings, TokenCarrier, TokenFormat,
 };
 #[doc(inline)]
 pub use sql::Tx;

@@ -160,9 +160,9 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 }
 
 /// The application: every route with its declaration, users and API keys from the database,
-/// sessions with refresh cookies, scoped tokens, the IP blocklist and role grants (`/roles`)
-/// for administrators. A user's groups are `ADMIN` when `isAdmin` says so, and the roles
-/// granted to them.
+/// sessions with refresh cookies, scoped tokens, and for administrators the IP blocklist,
+/// role grants (`/roles`) and the audit trail. A user's groups are `ADMIN` when `isAdmin` says
+/// so, and the roles granted to them.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")?
         .update_hash("warden_set_password")?
@@ -182,6 +182,9 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         // `server.trusted_proxies` (empty by default) names the proxies whose headers count.
         .blocklist(group("ADMIN"))
         .roles(roles, group("ADMIN"))
+        // Denials, data changes and authentication events, hash-chained; GET /audit for
+        // administrators, `warden audit verify --database URL` to check the chain.
+        .audit(group("ADMIN"))
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

@@ -73,6 +73,8 @@ async fn run() -> anyhow::Result<()> {
         println!("listening on http://{}", server.local_addr()?);
     }
     server.serve(app.router()).await?;
+    // Seal the rows of the last requests, so that a stopped server leaves none unsealed.
+    app.flush_audit().await.context("sealing the audit trail")?;
     db.close().await;
     Ok(())
 }

@@ -6,8 +6,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use warden::{
-    Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, delete, group, post,
-    put,
+    Audit, Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, delete,
+    group, post, put,
 };
 
 pub(crate) fn routes(mode: RunMode) -> Routes {
@@ -17,11 +17,17 @@ pub(crate) fn routes(mode: RunMode) -> Routes {
         RunMode::Development => Authz::Open,
     };
     Routes::new()
-        .route("/register", post(Open, register))
-        .route("/auth", post(managers(), post_auth))
-        .route("/users", post(managers(), post_users))
-        .route("/users/{uid}", put(managers(), put_user))
-        .route("/users/{uid}/tokens", delete(group("ADMIN"), kick))
+        .route("/register", post(Open.audit("user.create"), register))
+        .route("/auth", post(managers().audit("user.create"), post_auth))
+        .route("/users", post(managers().audit("user.create"), post_users))
+        .route(
+            "/users/{uid}",
+            put(managers().audit("user.password"), put_user),
+        )
+        .route(
+            "/users/{uid}/tokens",
+            delete(group("ADMIN").audit("user.kick"), kick),
+        )
 }
 
 /// Logins travel in Basic credentials and tokens, which a `:` would break.
@@ -61,8 +67,10 @@ struct Register {
 async fn register(
     tx: Tx,
     passwords: Passwords,
+    audit: Audit,
     Params(p): Params<Register>,
 ) -> Result<(StatusCode, Json<Value>)> {
+    audit.target("user", &p.login);
     let pword = new_hash(&passwords, &p.login, &p.pword).await?;
     let uid: Option<i64> = tx
         .scalar_as("add_new_user", &json!({ "login": p.login, "pword": pword }))
@@ -130,9 +138,11 @@ async fn put_user(
     tx: Tx,
     passwords: Passwords,
     users: Users,
+    audit: Audit,
     Params(p): Params<ChangeParams>,
 ) -> Result<StatusCode> {
     let mut user = p.user;
+    audit.detail(json!({ "login": user.login, "isAdmin": user.isAdmin }));
     if user.uid != Some(p.uid) {
         return Err(Error::bad_request("inconsistent user id"));
     }

@@ -16,6 +16,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use super::capabilities::{Compiled, Predictor};
 use super::secret::check_secrets;
 use super::{App, AppBuilder, Problems};
+use crate::audit::{RouteFacts, Trail};
 use crate::authn::api_keys::Sealer;
 use crate::authn::{Authenticator, Services};
 use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictSlot, Rule};
@@ -51,7 +52,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
-        let routes = self.mounted_routes(&slot, blocklist.as_ref());
+        let trail = self.trail(&mut problems);
+        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref());
         let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
@@ -72,7 +74,10 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let router = assemble(
             routes,
             self.state,
-            self.database,
+            self.database.map(|db| TxLayer {
+                db,
+                trail: trail.clone(),
+            }),
             &self.settings,
             trusted,
             blocklist,
@@ -89,6 +94,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             auth,
             settings: Arc::new(self.settings),
             predict,
+            audit: trail,
         })
     }
 
@@ -212,12 +218,54 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let blocklist = Blocklist::new(configured, table);
         (trusted, blocklist.is_active().then(|| Arc::new(blocklist)))
     }
+}
+
+/// The parameters of the audit trail's insert.
+const AUDIT_INSERT: &[&str] = &[
+    "at",
+    "request_id",
+    "actor",
+    "tenant",
+    "client_ip",
+    "method",
+    "route",
+    "target_domain",
+    "target_id",
+    "action",
+    "outcome",
+    "rule",
+    "detail",
+    "count",
+];
+
+impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
+    /// The audit trail, when the application keeps one: it needs the database and warden's
+    /// queries on it.
+    fn trail(&self, problems: &mut Problems) -> Option<Arc<Trail>> {
+        self.audit.as_ref()?;
+        let Some(db) = &self.database else {
+            problems.push("the audit trail needs a database (AppBuilder::database)");
+            return None;
+        };
+        if let Err(e) = check_query(db, "warden_audit_insert", QueryKind::Execute, AUDIT_INSERT) {
+            problems.push(format!(
+                "audit: {e}; add warden's queries (warden::schema::add_queries)"
+            ));
+            return None;
+        }
+        Some(Arc::new(Trail::new(
+            db.clone(),
+            self.settings.audit.clone(),
+            Arc::clone(&self.clock),
+        )))
+    }
 
     /// The application's routes with the built-in endpoints it asked for.
     fn mounted_routes(
         &mut self,
         slot: &PredictSlot,
         blocklist: Option<&Arc<Blocklist>>,
+        trail: Option<&Arc<Trail>>,
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
@@ -235,6 +283,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if let (Some(policy), Some(blocklist)) = (&self.blocklist, blocklist) {
             routes = routes.merge(endpoints::blocklist::routes(policy, blocklist));
+        }
+        if let (Some(readers), Some(trail)) = (&self.audit, trail) {
+            routes = routes.merge(endpoints::audit::routes(readers, trail));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
@@ -383,7 +434,14 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             let tags: Vec<String> = declared.policy.tags.iter().map(|t| t.to_string()).collect();
             let route_limits =
                 RouteLimits::new(limiter, limits, &route, &tags, declared.policy.limit);
+            let audit = Arc::new(RouteFacts {
+                template: path.clone(),
+                rule: authz.to_string(),
+                action: declared.policy.audit.clone(),
+                target: declared.policy.object_target(),
+            });
             let meta = Arc::new(RouteMeta {
+                audit,
                 context: RouteContext::new(
                     Arc::clone(auth),
                     schemes,
@@ -429,7 +487,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
-    database: Option<Database>,
+    database: Option<TxLayer>,
     settings: &Settings,
     trusted: Ranges,
     blocklist: Option<Arc<Blocklist>>,
@@ -463,8 +521,14 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(settings, trusted, blocklist, ip_limit))
-        .option_layer(database.map(TxLayer))
+        .layer(ObserveLayer::new(
+            settings,
+            trusted,
+            blocklist,
+            ip_limit,
+            database.as_ref().and_then(|tx| tx.trail.clone()),
+        ))
+        .option_layer(database)
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))
         .map_response(IntoResponse::into_response)

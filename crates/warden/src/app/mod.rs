@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::audit::{Audit, Trail};
 use crate::authn::CurrentUser;
 use crate::authn::api_keys::ApiKeyStore;
 use crate::authn::{Authenticator, Tokens};
@@ -50,6 +51,7 @@ pub struct App {
     auth: Arc<Authenticator>,
     settings: Arc<Settings>,
     predict: Arc<dyn Predict>,
+    audit: Option<Arc<Trail>>,
 }
 
 impl fmt::Debug for App {
@@ -90,9 +92,20 @@ impl App {
         &self.settings
     }
 
+    /// Writes the counts of pending denial groups and seals every written audit row into the
+    /// chain; returns how many rows it sealed. Servers call it after draining, so that a
+    /// quiet or stopped server leaves no row unsealed; requests otherwise seal every
+    /// `audit.seal_interval`. Nothing to do without an audit trail.
+    pub async fn flush_audit(&self) -> crate::Result<u64> {
+        match &self.audit {
+            Some(trail) => trail.flush(true).await,
+            None => Ok(0),
+        }
+    }
+
     /// Mints tokens outside requests (command-line tools, tests).
     pub fn tokens(&self) -> Tokens {
-        Tokens::new(Arc::clone(&self.auth))
+        Tokens::new(Arc::clone(&self.auth), Audit::default())
     }
 
     /// Every declared route and whether `user` (with their token's scope, if any) may call
@@ -161,6 +174,7 @@ pub struct AppBuilder<S> {
     roles: Option<(SqlRoles, Policy)>,
     capabilities: Option<String>,
     blocklist: Option<Policy>,
+    audit: Option<Policy>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -184,6 +198,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             roles: None,
             capabilities: None,
             blocklist: None,
+            audit: None,
         }
     }
 
@@ -252,6 +267,22 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn capabilities(mut self, path: impl Into<String>) -> Self {
         self.capabilities = Some(path.into());
+        self
+    }
+
+    /// Keeps an audit trail in the database's `warden_audit` table (see [`audit`](crate::audit)
+    /// for what is recorded, and [`schema`](crate::schema) for the table), and mounts the
+    /// administrators' listing at `audit.path` (`GET /audit?actor=&action=&outcome=&since=
+    /// &until=&before=&limit=`, newest first, with a `Link: <...>; rel="next"` while there are
+    /// more), declared with `readers`.
+    ///
+    /// ```
+    /// use warden::{App, Settings, group};
+    /// let builder = App::builder(Settings::default()).audit(group("ADMIN"));
+    /// ```
+    #[must_use]
+    pub fn audit(mut self, readers: impl Into<Policy>) -> Self {
+        self.audit = Some(readers.into());
         self
     }
 

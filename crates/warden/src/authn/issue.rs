@@ -8,6 +8,7 @@ use http::HeaderValue;
 use http::header::{CACHE_CONTROL, PRAGMA, SET_COOKIE};
 
 use super::{Authenticator, CurrentUser, credential_cookie};
+use crate::audit::Audit;
 use crate::error::{Error, Result};
 use crate::settings::{TokenCarrier, TokenFormat};
 use crate::tokens::jwt::TokenKind;
@@ -24,12 +25,15 @@ use crate::tokens::{AccessToken, Scope};
 ///     tokens.mint(&user)
 /// }
 /// ```
+///
+/// Each token minted in a request is an audit event (`token.issue`) when the application keeps
+/// an audit trail.
 #[derive(Clone)]
-pub struct Tokens(Arc<Authenticator>);
+pub struct Tokens(Arc<Authenticator>, Audit);
 
 impl Tokens {
-    pub(crate) fn new(auth: Arc<Authenticator>) -> Self {
-        Self(auth)
+    pub(crate) fn new(auth: Arc<Authenticator>, audit: Audit) -> Self {
+        Self(auth, audit)
     }
 
     /// A token for the user, valid for the configured lifetime.
@@ -52,6 +56,7 @@ impl Tokens {
                 (self.0.services.jwt.encode(&claims)?, expires)
             }
         };
+        self.1.event("token.issue");
         let cookie = match &self.0.settings.token_carrier {
             TokenCarrier::Cookie(name) => Some(name.clone()),
             _ => None,
@@ -89,6 +94,7 @@ impl Tokens {
             .claims(user.login(), TokenKind::Access, lifetime)?;
         claims.scope = Some(scope);
         claims.tenant = user.tenant().map(str::to_owned);
+        self.1.event("token.issue");
         Ok(AccessToken::new(
             self.0.services.jwt.encode(&claims)?,
             lifetime,

@@ -71,8 +71,10 @@ pub(crate) struct Verified {
 /// How many client IPs a verified password remembers.
 const VERIFIED_CLIENTS: usize = 8;
 
-/// Password verifications under way, by keyed tag of login and password, and stored hash.
-type Inflight = Mutex<HashMap<([u8; 32], Arc<str>), Arc<OnceCell<bool>>>>;
+/// Password verifications under way, by keyed tag of login and password, stored hash and
+/// client IP.
+type Inflight = Mutex<HashMap<InflightKey, Arc<OnceCell<bool>>>>;
+type InflightKey = ([u8; 32], Arc<str>, std::net::IpAddr);
 
 /// The shortest time a verified password is remembered (a longer `cache_ttl` wins; zero
 /// disables the cache).
@@ -192,6 +194,20 @@ impl Authenticator {
                 .verify_password(&login, &password, client)
                 .await
                 .map(|record| Some(CurrentUser::with_record(record, scheme))),
+        }
+    }
+
+    /// The login that the request's credentials claim, when they name one (Basic or
+    /// login/password parameters), for the audit of a refused credential.
+    pub(crate) fn claimed_login(
+        &self,
+        headers: &HeaderMap,
+        params: Option<&RequestParams>,
+        schemes: Schemes,
+    ) -> Option<String> {
+        match self.find(headers, params, schemes) {
+            Ok(Found::Password(_, login, _)) => Some(login.into_owned()),
+            _ => None,
         }
     }
 

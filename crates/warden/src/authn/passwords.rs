@@ -9,7 +9,9 @@ use subtle::ConstantTimeEq;
 
 use tokio::sync::OnceCell;
 
-use super::{Authenticator, Inflight, VERIFIED_CLIENTS, Verified, invalid_credentials};
+use super::{
+    Authenticator, Inflight, InflightKey, VERIFIED_CLIENTS, Verified, invalid_credentials,
+};
 use crate::error::Result;
 use crate::users::UserRecord;
 
@@ -53,24 +55,28 @@ impl Authenticator {
         {
             return Ok(Arc::clone(record));
         }
-        let attempt = match &self.services.throttle {
-            Some(throttle) => Some(throttle.reserve(login, client).await?),
-            None => None,
-        };
         let Some((record, hash)) = record else {
+            if let Some(throttle) = &self.services.throttle {
+                throttle.reserve(login, client).await?;
+            }
             self.services.passwords.verify_dummy(password).await?;
             return Err(invalid_credentials());
         };
-        if seen.is_none() && !self.verify_once(password, &hash, tag).await? {
+        if seen.is_some() {
+            // Right, but not from this client yet: counted like any attempt, without the hash.
+            if let Some(throttle) = &self.services.throttle {
+                throttle.reserve(login, client).await?.succeeded().await;
+            }
+        } else if !self
+            .verify_once(login, password, &hash, tag, client)
+            .await?
+        {
             // A hash cheaper than today's (bcrypt with 2^4 rounds answers in 2 ms) would tell
             // a known user from an unknown one, who pays the dummy verification: pay it too.
             if self.services.passwords.needs_rehash(&hash) {
                 self.services.passwords.verify_dummy(password).await?;
             }
             return Err(invalid_credentials());
-        }
-        if let Some(attempt) = attempt {
-            attempt.succeeded().await;
         }
         let earlier = seen.as_ref().map_or(&[][..], |s| &s.clients[..]);
         let skip = (earlier.len() + 1).saturating_sub(VERIFIED_CLIENTS);
@@ -90,11 +96,21 @@ impl Authenticator {
     }
 
     /// Verifies a password against its hash, once for all the requests that present the same
-    /// login and password at the same time: when a cached check runs out under load, the
-    /// concurrent requests wait for one hash rather than each paying for its own.
-    async fn verify_once(&self, password: &str, hash: &Arc<str>, tag: [u8; 32]) -> Result<bool> {
-        // The tag stands for the login and the password; with the hash, for the whole question.
-        let key = (tag, Arc::clone(hash));
+    /// login and password from the same client at the same time: when a cached check runs out
+    /// under load, the concurrent requests wait for one hash rather than each paying for its
+    /// own, and count as one attempt for the login throttle (reserved before the hash, given
+    /// back when it matches), so that a client's burst of right passwords is not throttled.
+    async fn verify_once(
+        &self,
+        login: &str,
+        password: &str,
+        hash: &Arc<str>,
+        tag: [u8; 32],
+        client: IpAddr,
+    ) -> Result<bool> {
+        // The tag stands for the login and the password; with the hash and the client, for
+        // the whole question.
+        let key = (tag, Arc::clone(hash), client);
         let cell = Arc::clone(
             self.inflight
                 .lock()
@@ -109,9 +125,19 @@ impl Authenticator {
             key,
             cell: Arc::clone(&cell),
         };
-        cell.get_or_try_init(|| self.services.passwords.verify(password, hash))
-            .await
-            .copied()
+        cell.get_or_try_init(|| async {
+            let attempt = match &self.services.throttle {
+                Some(throttle) => Some(throttle.reserve(login, client).await?),
+                None => None,
+            };
+            let right = self.services.passwords.verify(password, hash).await?;
+            if right && let Some(attempt) = attempt {
+                attempt.succeeded().await;
+            }
+            Ok(right)
+        })
+        .await
+        .copied()
     }
 
     /// Replaces an outdated hash in the background, without delaying the login.
@@ -143,7 +169,7 @@ impl Authenticator {
 /// Takes a shared verification out of the map when a request is done with it, or dropped.
 struct Leave<'a> {
     inflight: &'a Inflight,
-    key: ([u8; 32], Arc<str>),
+    key: InflightKey,
     cell: Arc<OnceCell<bool>>,
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::Audit;
 use crate::authn::Authenticator;
 use crate::error::Result;
 use crate::sql::Tx;
@@ -21,12 +22,12 @@ use crate::sql::Tx;
 /// }
 /// ```
 #[derive(Clone)]
-pub struct Users(Arc<Authenticator>, Option<Tx>);
+pub struct Users(Arc<Authenticator>, Option<Tx>, Audit);
 
 impl Users {
     /// The handle of a request, which writes revocations through the request's `tx`.
-    pub(crate) fn new(auth: Arc<Authenticator>, tx: Option<Tx>) -> Self {
-        Self(auth, tx)
+    pub(crate) fn new(auth: Arc<Authenticator>, tx: Option<Tx>, audit: Audit) -> Self {
+        Self(auth, tx, audit)
     }
 
     /// Drops what is cached about `login`.
@@ -36,8 +37,12 @@ impl Users {
 
     /// Revokes every token `login` holds, compact tokens included (a kick, a password change,
     /// a removal): every process refuses them within a second. Also forgets what is cached.
+    ///
+    /// In a request, it is an audit event (`token.revoke`) on the user.
     pub async fn revoke_tokens(&self, login: &str) -> Result<()> {
         self.0.forget(login);
+        self.2.event("token.revoke");
+        self.2.target("user", login);
         self.0
             .services
             .revocations

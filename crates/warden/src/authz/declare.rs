@@ -125,6 +125,11 @@ impl Authz {
         Policy::from(self).limit(rate)
     }
 
+    /// Names the route's action in the audit trail ([`Policy::audit`]).
+    pub fn audit(self, action: impl Into<Cow<'static, str>>) -> Policy {
+        Policy::from(self).audit(action)
+    }
+
     /// Whether a caller must be authenticated before this can be decided.
     pub fn needs_auth(&self) -> bool {
         match self {
@@ -389,6 +394,10 @@ pub struct Policy {
     /// may add limits by route and by tag ([`LimitSettings`](crate::LimitSettings)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<Rate>,
+    /// The action the audit trail records for the route's successful changes (`data.change`
+    /// when none is named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Cow<'static, str>>,
 }
 
 impl Policy {
@@ -415,6 +424,28 @@ impl Policy {
         self
     }
 
+    /// Names the route's action in the audit trail, such as `user.password`: its successful
+    /// changes are recorded under that name (see [`audit`](crate::audit)).
+    #[must_use]
+    pub fn audit(mut self, action: impl Into<Cow<'static, str>>) -> Self {
+        self.audit = Some(action.into());
+        self
+    }
+
+    /// The first object check of the declaration: its domain and path parameter.
+    pub(crate) fn object_target(&self) -> Option<(String, String)> {
+        fn first(authz: &Authz) -> Option<(String, String)> {
+            match authz {
+                Authz::Object { domain, param, .. } => {
+                    Some((domain.to_string(), param.to_string()))
+                }
+                Authz::All(list) | Authz::Any(list) => list.iter().find_map(first),
+                _ => None,
+            }
+        }
+        first(&self.authorize)
+    }
+
     /// The declared schemes, if the route restricts them.
     pub fn accepted_schemes(&self) -> Option<Schemes> {
         self.schemes
@@ -428,6 +459,7 @@ impl From<Authz> for Policy {
             schemes: None,
             tags: Vec::new(),
             limit: None,
+            audit: None,
         }
     }
 }
@@ -443,6 +475,9 @@ impl fmt::Display for Policy {
         }
         if let Some(limit) = self.limit {
             write!(f, " limit={limit}")?;
+        }
+        if let Some(action) = &self.audit {
+            write!(f, " audit={action}")?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use http::StatusCode;
 use http::request::Parts;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Audit;
 use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
 use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
@@ -30,9 +31,9 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ApiKeySettings
     Routes::new().nest(
         &settings.prefix,
         Routes::new()
-            .route("/", get(Auth, list).post(Auth, create))
-            .route("/{id}", delete(Auth, revoke))
-            .route("/token", post(Open, exchange)),
+            .route("/", get(Auth, list).post(Auth.audit("key.create"), create))
+            .route("/{id}", delete(Auth.audit("key.revoke"), revoke))
+            .route("/token", post(Open.audit("token.issue"), exchange)),
     )
 }
 
@@ -131,10 +132,18 @@ struct Exchange {
     key: String,
 }
 
-/// User id + API key -> an access token. Every failure answers alike, and counts for the
-/// login throttle on the user's account (429 past its limits).
-async fn exchange(keys: Keys, ip: ClientIp, Params(p): Params<Exchange>) -> Result<AccessToken> {
-    let refused = || Error::unauthorized("invalid credentials");
+/// User id + API key -> an access token. Every failure answers alike, is audited, and counts
+/// for the login throttle on the user's account (429 past its limits).
+async fn exchange(
+    keys: Keys,
+    audit: Audit,
+    ip: ClientIp,
+    Params(p): Params<Exchange>,
+) -> Result<AccessToken> {
+    let refused = || {
+        audit.failed_login(Some(&p.user));
+        Error::unauthorized("invalid credentials")
+    };
     let checked = async {
         let (id, secret) = parse(&p.key).ok_or_else(refused)?;
         let key = keys.store()?.find(id).await?.ok_or_else(refused)?;
@@ -154,6 +163,8 @@ async fn exchange(keys: Keys, ip: ClientIp, Params(p): Params<Exchange>) -> Resu
     };
     auth.holder(&key.login).await.map_err(|_| refused())?;
     keys.store()?.touch(id).await?;
+    audit.user(&key.login, None);
+    audit.target("key", id);
     let settings = &auth.settings.api_keys;
     let mut claims =
         auth.services

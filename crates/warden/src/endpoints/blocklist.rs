@@ -39,15 +39,16 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         .route(
             PATH,
             get(policy.clone(), move || list(Arc::clone(&for_list))).post(
-                policy.clone(),
+                policy.clone().audit("blocklist.add"),
                 move |ip: ClientIp, params: Params<NewRange>| add(Arc::clone(&for_add), ip, params),
             ),
         )
         .route(
             &format!("{PATH}/{{cidr}}"),
-            delete(policy.clone(), move |params: Params<Range>| {
-                remove(Arc::clone(&for_remove), params)
-            }),
+            delete(
+                policy.clone().audit("blocklist.remove"),
+                move |params: Params<Range>| remove(Arc::clone(&for_remove), params),
+            ),
         )
 }
 

@@ -67,14 +67,14 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
             .route(
                 "/{role}/users/{login}",
                 crate::routing::put(
-                    admin.clone(),
+                    admin.clone().audit("role.grant"),
                     move |by: CurrentUser, cache: Cache, p: Params<Grant>| {
                         let roles = Arc::clone(&r4);
                         async move { grant(&roles, &by, &cache, p).await }
                     },
                 )
                 .delete(
-                    admin.clone(),
+                    admin.clone().audit("role.revoke"),
                     move |by: CurrentUser, cache: Cache, p: Params<Grant>| {
                         let roles = Arc::clone(&r5);
                         async move { revoke(&roles, &by, &cache, p).await }

@@ -25,6 +25,7 @@ use http::header::{HOST, ORIGIN, SET_COOKIE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use crate::audit::Audit;
 use crate::authn::{CurrentUser, credential_cookie, request_cookie};
 use crate::authz::Auth;
 use crate::clock::unix;
@@ -44,10 +45,20 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &SessionSetting
         Routes::new()
             .route(
                 "/login",
-                post(Auth.schemes([Scheme::Basic, Scheme::Param]), login),
+                post(
+                    Auth.schemes([Scheme::Basic, Scheme::Param])
+                        .audit("auth.login"),
+                    login,
+                ),
             )
-            .route("/refresh", post(crate::authz::Open, refresh))
-            .route("/logout", post(crate::authz::Open, logout)),
+            .route(
+                "/refresh",
+                post(crate::authz::Open.audit("token.refresh"), refresh),
+            )
+            .route(
+                "/logout",
+                post(crate::authz::Open.audit("auth.logout"), logout),
+            ),
     )
 }
 
@@ -98,6 +109,7 @@ impl Sessions {
         family: &str,
         end: u64,
         rotate_from: Option<&str>,
+        audit: &Audit,
     ) -> Result<Issued> {
         let auth = self.0.auth();
         let now = unix(auth.clock.now());
@@ -132,6 +144,7 @@ impl Sessions {
                         .revoke_family(family, refresh_lifetime)
                         .await?;
                     tracing::warn!(user = user.login(), "refresh token reused: session revoked");
+                    audit.action("token.reuse");
                     return Err(Error::unauthorized("refresh token reused: session revoked"));
                 }
             }
@@ -199,21 +212,22 @@ impl Sessions {
     }
 }
 
-async fn login(user: CurrentUser, sessions: Sessions) -> Result<Response> {
+async fn login(user: CurrentUser, sessions: Sessions, audit: Audit) -> Result<Response> {
     if user.scope().is_some() {
         return Err(Error::forbidden("a scoped token cannot open a session"));
     }
     let end = unix(sessions.0.auth().clock.now()) + sessions.settings().refresh_lifetime.as_secs();
     let family = random_id::<16>()?;
     Ok(sessions
-        .issue(&user, &family, end, None)
+        .issue(&user, &family, end, None, &audit)
         .await?
         .into_response())
 }
 
-async fn refresh(sessions: Sessions, headers: HeaderMap) -> Result<Response> {
+async fn refresh(sessions: Sessions, audit: Audit, headers: HeaderMap) -> Result<Response> {
     sessions.check_origin(&headers)?;
     let claims = sessions.presented(&headers)?;
+    audit.user(&claims.sub, claims.tenant.as_deref());
     let family = claims
         .fam
         .clone()
@@ -239,17 +253,18 @@ async fn refresh(sessions: Sessions, headers: HeaderMap) -> Result<Response> {
         },
     );
     let issued = sessions
-        .issue(&user, &family, claims.exp, Some(&claims.jti))
+        .issue(&user, &family, claims.exp, Some(&claims.jti), &audit)
         .await?;
     Ok(issued.into_response())
 }
 
-async fn logout(sessions: Sessions, headers: HeaderMap) -> Result<Response> {
+async fn logout(sessions: Sessions, audit: Audit, headers: HeaderMap) -> Result<Response> {
     sessions.check_origin(&headers)?;
     // A missing, expired or invalid refresh token still gets its cookie cleared.
     if let Ok(claims) = sessions.presented(&headers)
         && let Some(family) = &claims.fam
     {
+        audit.user(&claims.sub, claims.tenant.as_deref());
         let ttl = Duration::from_secs(
             claims
                 .exp

@@ -7,8 +7,8 @@ mod linger;
 mod observe;
 mod serve;
 
-pub(crate) use observe::{ObserveLayer, panic_response};
 #[doc(inline)]
-pub use observe::{REQUEST_ID, RequestId};
+pub use crate::request_id::{REQUEST_ID, RequestId};
+pub(crate) use observe::{ObserveLayer, panic_response};
 #[doc(inline)]
 pub use serve::{Server, shutdown_signal};

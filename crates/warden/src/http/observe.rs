@@ -23,61 +23,23 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, PROXY_AUTHORIZATION, SET_COOKIE,
 };
-use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
 use super::client_ip::resolve;
+use crate::audit::{self, Trail, sanitize};
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::guards::{Blocked, Blocklist, ClientIp, IpLimit, Ranges};
+use crate::request_id::{REQUEST_ID, RequestId};
 use crate::settings::Settings;
 use futures_util::future::{BoxFuture, Either};
-
-/// The request id header, read from trusted clients and always answered.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The id of the current request, as in the `x-request-id` header and the log.
-///
-/// ```
-/// async fn handler(id: warden::RequestId) -> String {
-///     format!("request {id}")
-/// }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(HeaderValue);
-
-impl RequestId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or("")
-    }
-}
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        Ok(parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .unwrap_or_else(|| RequestId(HeaderValue::from_static("-"))))
-    }
-}
 
 /// Query parameters whose values never reach the log.
 const REDACTED: &[&str] = &[
@@ -108,6 +70,7 @@ struct Shared {
     blocklist: Option<Arc<Blocklist>>,
     /// The per-IP rate limit, checked after the blocklist; none: a request pays nothing for it.
     ip_limit: Option<IpLimit>,
+    trail: Option<Arc<Trail>>,
 }
 
 /// The answer to every blocked request: the same status and body, whatever the range.
@@ -124,6 +87,7 @@ impl ObserveLayer {
         trusted: Ranges,
         blocklist: Option<Arc<Blocklist>>,
         ip_limit: Option<IpLimit>,
+        trail: Option<Arc<Trail>>,
     ) -> Self {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
@@ -139,6 +103,7 @@ impl ObserveLayer {
             trusted,
             blocklist: blocklist.filter(|b| b.is_active()),
             ip_limit,
+            trail,
         }))
     }
 }
@@ -228,19 +193,18 @@ where
         Box::pin(
             async move {
                 let future = match called {
-                    Call::Refused((status, message)) => Err(json_error(status, message)),
+                    Call::Refused(refusal) => Err(Stop::Refused(refusal)),
                     Call::Now(future) => Ok(Either::Left(future)),
                     Call::Deferred(service, req) => {
                         let blocklist = shared.blocklist.as_ref();
-                        let limit = shared.ip_limit.as_ref();
                         match blocklist {
                             Some(b) if b.check_reloading(client).await => {
-                                Err(json_error(StatusCode::FORBIDDEN, BLOCKED))
+                                Err(Stop::Refused((StatusCode::FORBIDDEN, BLOCKED)))
                             }
-                            _ => match limit.map(|l| l.check(client)) {
-                                Some(check) => match check.await {
+                            _ => match &shared.ip_limit {
+                                Some(limit) => match limit.check(client).await {
                                     Ok(()) => Ok(Either::Right(service.oneshot(req))),
-                                    Err(limited) => Err(limited.into_response()),
+                                    Err(limited) => Err(Stop::Limited(limited)),
                                 },
                                 None => Ok(Either::Right(service.oneshot(req))),
                             },
@@ -248,7 +212,20 @@ where
                     }
                 };
                 let response = match future {
-                    Err(refused) => refused,
+                    Err(Stop::Limited(limited)) => limited.into_response(),
+                    Err(Stop::Refused((status, message))) => {
+                        if message == BLOCKED
+                            && let Some(trail) = &shared.trail
+                        {
+                            let at = audit::timestamp(trail.now());
+                            let id = id.to_str().unwrap_or("-");
+                            trail
+                                .write_alone(audit::blocked(at, id, client, &method))
+                                .await;
+                            trail.after_request();
+                        }
+                        json_error(status, message)
+                    }
                     Ok(future) => {
                         match tokio::time::timeout(shared.request_timeout, future).await {
                             Ok(Ok(response)) => response,
@@ -267,8 +244,15 @@ where
     }
 }
 
+/// Why the layer answers a request itself: a fixed refusal (oversized headers, a bad Host, a
+/// blocked client), or the per-IP rate limit's 429 with its own `Retry-After`.
+enum Stop {
+    Refused((StatusCode, &'static str)),
+    Limited(Error),
+}
+
 /// What the layer does with a request: refuse it, call the service now, or call it after the
-/// blocklist's table is reloaded.
+/// blocklist's table is reloaded or the rate limit is checked.
 enum Call<F, S, R> {
     Refused((StatusCode, &'static str)),
     Now(F),
@@ -427,8 +411,9 @@ impl Shared {
                 status = status.as_u16(),
                 client = %client,
                 micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                user = user.map_or("-", |u| u.0.login()),
-                error = report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0),
+                // Client text (a login, a message quoting a value) cannot forge log lines.
+                user = ?sanitize(user.map_or("-", |u| u.0.login())),
+                error = ?sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
             );
         }
         // Last, so that the log above borrows the id's text instead of copying it.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use http::HeaderValue;
 use http::request::Parts;
 
+use crate::audit::Audit;
 use crate::authn::CurrentUser;
 use crate::authn::{self, Authenticator};
 use crate::authz::check_scope;
@@ -86,12 +87,26 @@ impl RouteContext {
     /// (429) and a scoped token's reach, and remembers the user in the request.
     pub(crate) async fn authenticate(&self, parts: &mut Parts) -> Result<Option<CurrentUser>> {
         let params = parts.extensions.get::<Arc<RequestParams>>().cloned();
-        let user = self
+        let user = match self
             .0
             .auth
             .authenticate(parts, params.as_deref(), self.0.schemes)
             .await
-            .map_err(|e| self.with_challenge(e))?;
+        {
+            Ok(user) => user,
+            Err(e) => {
+                let audit = Audit::of(&parts.extensions);
+                if audit.is_enabled() && e.status() == http::StatusCode::UNAUTHORIZED {
+                    let claimed = self.0.auth.claimed_login(
+                        &parts.headers,
+                        params.as_deref(),
+                        self.0.schemes,
+                    );
+                    audit.failed_login(claimed.as_deref());
+                }
+                return Err(self.with_challenge(e));
+            }
+        };
         if let Some(user) = &user {
             self.0.limits.check_user(user.login()).await?;
             if let Some(scope) = user.scope() {

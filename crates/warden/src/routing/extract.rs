@@ -11,6 +11,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::RouteContext;
+use crate::audit::Audit;
 use crate::authn::{CurrentUser, Tokens, Users};
 use crate::error::{Error, Result};
 use crate::params::{DEFAULT_BODY_LIMIT, Params, RequestParams, read_body};
@@ -50,6 +51,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Users {
         Ok(Users::new(
             Arc::clone(RouteContext::of(parts)?.auth()),
             parts.extensions.get::<Tx>().cloned(),
+            Audit::of(&parts.extensions),
         ))
     }
 }
@@ -66,7 +68,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Tokens {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        Ok(Tokens::new(Arc::clone(RouteContext::of(parts)?.auth())))
+        Ok(Tokens::new(
+            Arc::clone(RouteContext::of(parts)?.auth()),
+            Audit::of(&parts.extensions),
+        ))
     }
 }
 

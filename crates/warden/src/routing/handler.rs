@@ -15,10 +15,13 @@ use axum::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
+use crate::audit::{Audit, RouteFacts};
 use crate::authn::{BodyBytes, SIGNATURE};
 use crate::authn::{CurrentUser, LoggedUser};
 use crate::authz::{Env, Memo, Outcome, Rule};
+use crate::guards::ClientIp;
 use crate::params::{BodyKind, RequestParams, read_body};
+use crate::request_id::RequestId;
 use crate::routing::RouteContext;
 use crate::scheme::Scheme;
 use crate::sql::Tx;
@@ -27,6 +30,8 @@ use futures_util::future::BoxFuture;
 /// What a route needs at request time: its compiled declaration and authentication context.
 pub(crate) struct RouteMeta<S> {
     pub(crate) context: RouteContext,
+    /// What the audit trail records of the route.
+    pub(crate) audit: Arc<RouteFacts>,
     pub(crate) rule: Rule<S>,
     pub(crate) needs_auth: bool,
     pub(crate) has_objects: bool,
@@ -225,6 +230,16 @@ where
 {
     let (mut parts, mut body) = req.into_parts();
     parts.extensions.insert(meta.context.clone());
+    let audit = Audit::of(&parts.extensions);
+    if audit.is_enabled() {
+        audit.route(&meta.audit);
+        let id = parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_default();
+        audit.origin(id.as_str(), ClientIp::of(&parts.extensions).ip());
+    }
     // Limits per route and tag come first, so that refused requests pay no body read and no
     // password hash.
     if let Err(limited) = meta.context.check_limits(&parts).await {
@@ -256,7 +271,18 @@ where
 
     let user = if meta.needs_auth {
         match meta.context.authenticate(&mut parts).await {
-            Ok(Some(user)) => Some(user),
+            Ok(Some(user)) => {
+                if audit.is_enabled() {
+                    audit.user(user.login(), user.tenant());
+                    if let Some((domain, param)) = &meta.audit.target
+                        && let Ok(path) = RawPathParams::from_request_parts(&mut parts, &()).await
+                        && let Some((_, id)) = path.iter().find(|(name, _)| name == param)
+                    {
+                        audit.target(domain.clone(), id);
+                    }
+                }
+                Some(user)
+            }
             Ok(None) => {
                 return meta
                     .context

@@ -1,4 +1,5 @@
-//! Warden's own tables (API keys, per-user revocations, the IP blocklist, roles and permissions; audit to come), as
+//! Warden's own tables (API keys, per-user revocations, the IP blocklist, roles and permissions,
+//! the audit trail), as
 //! numbered steps applied by warden-sql's migrations engine and recorded in `warden_schema`
 //! with their checksums: idempotent, refusing an edited step or a database newer than this
 //! code, on SQLite, PostgreSQL and MySQL/MariaDB alike.
@@ -12,13 +13,13 @@
 //! warden::schema::add_queries(&mut queries)?;
 //! let db = Database::connect("sqlite::memory:", queries).await?;
 //! let applied = warden::schema::apply(&db).await?;
-//! assert_eq!(applied.versions(), [1, 2, 3, 4, 5]);
+//! assert_eq!(applied.versions(), [1, 2, 3, 4, 5, 6]);
 //! assert!(warden::schema::apply(&db).await?.is_empty()); // already there
 //! let keys = warden::api_keys::SqlApiKeys::new(db)?;      // its queries are warden's
 //! # Ok(()) }
 //! ```
 
-use warden_sql::migrations::{Applied, Migrations};
+use warden_sql::migrations::{Applied, Migrations, Sql};
 
 use crate::build_error::BuildError;
 use crate::sql::{Backend, Database, Queries};
@@ -58,7 +59,14 @@ pub fn migrations() -> Result<Migrations, BuildError> {
         )?
         .step(3, "revocations", include_str!("sql/0003_revocations.sql"))?
         .step(4, "blocklist", include_str!("sql/0004_blocklist.sql"))?
-        .step(5, "roles", include_str!("sql/0005_roles.sql"))?)
+        .step(5, "roles", include_str!("sql/0005_roles.sql"))?
+        .step(
+            6,
+            "audit",
+            Sql::new(include_str!("sql/0006_audit.sql"))
+                .postgres(include_str!("sql/0006_audit.postgres.sql"))
+                .mysql(include_str!("sql/0006_audit.mysql.sql")),
+        )?)
 }
 
 /// Brings a database up to warden's schema: applies the steps it lacks and says which.

@@ -10,6 +10,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod api_keys;
+mod audit;
 pub(crate) mod duration;
 mod jwt;
 mod limits;
@@ -18,6 +19,8 @@ mod sessions;
 
 #[doc(inline)]
 pub use api_keys::ApiKeySettings;
+#[doc(inline)]
+pub use audit::AuditSettings;
 pub(crate) use jwt::read_pem;
 #[doc(inline)]
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
@@ -68,6 +71,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Rate limits and login throttling.
     pub limits: LimitSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
 }
 
 impl Default for Settings {
@@ -83,6 +88,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
             limits: LimitSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }
@@ -97,6 +103,23 @@ impl Settings {
     /// Like [`Settings::load`], over the application's own defaults (its name, say).
     pub fn load_with(defaults: Settings) -> Result<Self, Box<figment::Error>> {
         Self::figment_with(defaults).extract().map_err(Box::new)
+    }
+
+    /// Like [`Settings::load`], from the file at `path` (which must exist) instead of
+    /// `warden.toml`: what a `--config FILE` option reads.
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Self, Box<figment::Error>> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(Box::new(figment::Error::from(format!(
+                "no settings file at {}",
+                path.display()
+            ))));
+        }
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("WARDEN_").split("__"))
+            .extract()
+            .map_err(Box::new)
     }
 
     /// The layered configuration source behind [`Settings::load`], for applications that read

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{Method, Request};
+use http::{Method, Request, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use tower::{Layer, Service};
 use warden_sql::{Database, Row, Transaction, TxMode};
 
+use crate::audit::{self, Audit, Trail};
 use crate::error::{Error, Result};
 use futures_util::future::BoxFuture;
 
@@ -159,9 +160,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Tx {
     }
 }
 
-/// Gives each request its lazy transaction and settles it before the response leaves.
+/// Gives each request its lazy transaction and settles it before the response leaves, with
+/// its audit row when the application keeps a trail.
 #[derive(Clone)]
-pub(crate) struct TxLayer(pub(crate) Database);
+pub(crate) struct TxLayer {
+    pub(crate) db: Database,
+    pub(crate) trail: Option<Arc<Trail>>,
+}
 
 impl<S> Layer<S> for TxLayer {
     type Service = TxService<S>;
@@ -169,7 +174,7 @@ impl<S> Layer<S> for TxLayer {
     fn layer(&self, inner: S) -> TxService<S> {
         TxService {
             inner,
-            db: self.0.clone(),
+            layer: self.clone(),
         }
     }
 }
@@ -177,7 +182,14 @@ impl<S> Layer<S> for TxLayer {
 #[derive(Clone)]
 pub(crate) struct TxService<S> {
     inner: S,
-    db: Database,
+    layer: TxLayer,
+}
+
+/// What the audit needs of the request once it has been moved into the service.
+struct Audited {
+    trail: Arc<Trail>,
+    audit: Audit,
+    method: Method,
 }
 
 impl<S, B> Service<Request<B>> for TxService<S>
@@ -195,17 +207,60 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let tx = Tx::new(self.db.clone(), req.method());
+        let tx = Tx::new(self.layer.db.clone(), req.method());
         req.extensions_mut().insert(tx.clone());
+        let audited = self.layer.trail.as_ref().map(|trail| {
+            let audit = Audit::new();
+            req.extensions_mut().insert(audit.clone());
+            Audited {
+                trail: Arc::clone(trail),
+                audit,
+                method: req.method().clone(),
+            }
+        });
         let clone = self.inner.clone();
         let future = std::mem::replace(&mut self.inner, clone).call(req);
         Box::pin(async move {
             let response = future.await?;
             let keep = response.status().as_u16() < 400;
-            Ok(match tx.finish(keep).await {
+            let settled = match audited {
+                None => tx.finish(keep).await,
+                Some(audited) => settle_audited(&tx, keep, response.status(), audited).await,
+            };
+            Ok(match settled {
                 Ok(()) => response,
                 Err(e) => e.into_response(),
             })
         })
     }
+}
+
+/// Settles the transaction with the request's audit row: a successful change writes it in the
+/// transaction, so that both commit or neither; anything else writes it on its own, after the
+/// transaction is committed or rolled back.
+async fn settle_audited(tx: &Tx, keep: bool, status: StatusCode, a: Audited) -> Result<()> {
+    let request = audit::Request {
+        at: audit::timestamp(a.trail.now()),
+        method: &a.method,
+        status,
+    };
+    let Some(entry) = audit::decide(&request, a.audit.take()) else {
+        return tx.finish(keep).await;
+    };
+    if keep && tx.0.mode == TxMode::Write {
+        let written = match tx.transaction().await {
+            Ok(mut open) => a.trail.write_in(&mut open, &entry).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tx.finish(false).await?;
+            return Err(e);
+        }
+        tx.finish(true).await?;
+    } else {
+        tx.finish(keep).await?;
+        a.trail.write_alone(entry).await;
+    }
+    a.trail.after_request();
+    Ok(())
 }

@@ -175,3 +175,24 @@ pub(crate) fn service_url(var: &str, test: &str) -> Option<String> {
         }
     }
 }
+
+/// A fresh database of the test's own beside the one `url` names, with its URL: warden's
+/// schema is applied there rather than on the shared test database, where other branches may
+/// test another version of it (and a database newer than the code is refused).
+pub(crate) async fn scratch_database(url: &str) -> (warden::sql::Database, String, String) {
+    let admin = warden::sql::Database::connect(url, warden::sql::Queries::new())
+        .await
+        .unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("warden_it_{}_{nanos}", std::process::id());
+    admin
+        .run_script(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (server, rest) = url.rsplit_once('/').unwrap();
+    let options = rest.find('?').map_or("", |i| &rest[i..]);
+    (admin, format!("{server}/{name}{options}"), name)
+}

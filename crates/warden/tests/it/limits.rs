@@ -275,6 +275,20 @@ async fn logins_differing_in_case_or_width_count_as_one_account() {
     assert_throttled(&refused, 15 * 60);
 }
 
+/// A client that starts with a burst of requests, all with the right password, is not
+/// throttled: identical attempts from one client are one attempt, checked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_right_passwords_from_one_client_is_one_attempt() {
+    let f = app(LimitSettings::default());
+    let requests: Vec<_> = (0..40)
+        .map(|_| tokio::spawn(login(&f, "hobbes", "susie", "203.0.113.5").send()))
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap().status(), 200);
+    }
+    assert_eq!(f.hasher.count(), 1);
+}
+
 #[tokio::test]
 async fn a_success_resets_the_pairs_count() {
     let f = app(LimitSettings::default());

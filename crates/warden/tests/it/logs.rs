@@ -40,7 +40,7 @@ async fn whoami(user: CurrentUser) -> String {
 }
 
 #[tokio::test]
-async fn authorization_cookies_and_password_parameters_are_redacted() {
+async fn credentials_never_reach_the_log_and_client_text_cannot_forge_lines() {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(captured.clone())
@@ -77,12 +77,15 @@ async fn authorization_cookies_and_password_parameters_are_redacted() {
     // warden-test polls requests on its own runtime's threads, where this test's subscriber is
     // not the default: each request is polled with it instead (warden logs on the request's
     // path, not in tasks of its own, for these requests).
-    let traced = Router::new().fallback_service(tower::service_fn(move |req| {
-        router
-            .clone()
-            .oneshot(req)
-            .with_subscriber(dispatch.clone())
-    }));
+    let traced = {
+        let dispatch = dispatch.clone();
+        Router::new().fallback_service(tower::service_fn(move |req| {
+            router
+                .clone()
+                .oneshot(req)
+                .with_subscriber(dispatch.clone())
+        }))
+    };
     let client = client(traced);
     let token = app.tokens().mint_for("calvin").unwrap().into_string();
     let signature = token.rsplit(':').next().unwrap().to_owned();
@@ -121,4 +124,62 @@ async fn authorization_cookies_and_password_parameters_are_redacted() {
         log.contains("db down"),
         "server errors are logged with their cause:\n{log}"
     );
+    client_text_cannot_forge_access_lines(dispatch, captured).await;
+}
+
+/// Client text cannot forge access lines: a login or an error message quoting a parameter
+/// stays on its line, without control or bidirectional characters. Run by the test above
+/// with its subscriber (a second subscriber in a concurrent test would race it for tracing's
+/// interest cache).
+async fn client_text_cannot_forge_access_lines(dispatch: tracing::Dispatch, captured: Captured) {
+    captured.0.lock().unwrap().clear();
+
+    let forged = "eve\r\nINFO warden::access: user=\"calvin\"\u{1b}[2K\u{202e}";
+    // Control characters never make a login, but invisible ones may.
+    let directory = users();
+    directory.insert(warden::UserRecord::new("eve\u{202e}", "plain$pw"));
+    #[derive(serde::Deserialize)]
+    struct Name {
+        name: String,
+    }
+    let app = App::builder(settings())
+        .directory(directory)
+        .hasher(CountingHasher::default())
+        .routes(Routes::new().route("/whoami", get(Auth, whoami)).route(
+            "/thing",
+            get(Open, |warden::Params(n): warden::Params<Name>| async move {
+                Error::bad_request(format!("no such thing: {}", n.name))
+            }),
+        ))
+        .build()
+        .unwrap();
+    let router = app.router();
+    let traced = Router::new().fallback_service(tower::service_fn(move |req| {
+        router
+            .clone()
+            .oneshot(req)
+            .with_subscriber(dispatch.clone())
+    }));
+    let client = client(traced);
+    client
+        .get("/whoami")
+        .basic_auth(forged, "pw")
+        .expect(401)
+        .await;
+    client
+        .get("/whoami")
+        .basic_auth("eve\u{202e}", "pw")
+        .expect(200)
+        .await;
+    client
+        .get("/thing")
+        .query(&[("name", forged)])
+        .expect(400)
+        .await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per request:\n{log}");
+    assert!(lines.iter().all(|l| l.contains("warden::access")), "{log}");
+    assert!(!log.contains(['\r', '\u{1b}', '\u{202e}']), "{log:?}");
 }

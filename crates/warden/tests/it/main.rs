@@ -1,6 +1,7 @@
 //! warden's integration tests, through the public API, in one binary.
 
 mod apikeys;
+mod audit;
 mod authz;
 mod build;
 mod common;

@@ -6,31 +6,12 @@ use warden::schema;
 use warden::sql::{Database, Queries};
 use warden::users::SqlRoles;
 
-use crate::common::service_url;
+use crate::common::{scratch_database, service_url};
 
 async fn connect(url: &str) -> Database {
     let mut queries = Queries::new();
     schema::add_queries(&mut queries).unwrap();
     Database::connect(url, queries).await.unwrap()
-}
-
-/// A fresh database of the test's own beside the one `url` names, with its URL: warden's
-/// schema is applied there rather than on the shared test database, where other branches may
-/// test another version of it (and a database newer than the code is refused).
-async fn scratch_database(url: &str) -> (Database, String, String) {
-    let admin = Database::connect(url, Queries::new()).await.unwrap();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!("warden_it_{}_{nanos}", std::process::id());
-    admin
-        .run_script(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (server, rest) = url.rsplit_once('/').unwrap();
-    let options = rest.find('?').map_or("", |i| &rest[i..]);
-    (admin, format!("{server}/{name}{options}"), name)
 }
 
 /// Warden's schema and keys on a scratch database of the server at `url`, dropped after.
@@ -51,7 +32,7 @@ async fn on_scratch_database(url: &str) {
 async fn schema_and_keys(db: Database) {
     assert_eq!(
         schema::apply(&db).await.unwrap().versions(),
-        [1, 2, 3, 4, 5]
+        [1, 2, 3, 4, 5, 6]
     );
     assert!(schema::apply(&db).await.unwrap().is_empty());
     roles(db.clone()).await;

@@ -151,5 +151,9 @@ async fn scoped_tokens_do_not_reach_the_capabilities_endpoint_their_user_does() 
     assert_eq!(verdict("DELETE", "/kick/{login}"), "denied");
     // And the requests agree.
     f.client.get("/whoami").user("hobbes").expect(200).await;
-    f.client.get("/admin/tasks/1").user("hobbes").expect(403).await;
+    f.client
+        .get("/admin/tasks/1")
+        .user("hobbes")
+        .expect(403)
+        .await;
 }

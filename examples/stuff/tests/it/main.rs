@@ -4,6 +4,7 @@
 //! Tests never change the seed data and name what they create uniquely, so they run in
 //! parallel against one live server.
 
+mod audit;
 mod auth;
 mod common;
 mod compute;

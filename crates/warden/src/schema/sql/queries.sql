@@ -77,3 +77,65 @@ INSERT INTO warden_blocklist(cidr, reason, created) VALUES (:cidr, :reason, :cre
 
 -- name: warden_blocklist_remove!
 DELETE FROM warden_blocklist WHERE cidr = :cidr;
+
+-- name: warden_audit_insert!
+INSERT INTO warden_audit(at, request_id, actor, tenant, client_ip, method, route,
+                         target_domain, target_id, action, outcome, rule, detail, count)
+VALUES (:at, :request_id, :actor, :tenant, :client_ip, :method, :route,
+        :target_domain, :target_id, :action, :outcome, :rule, :detail, :count);
+
+-- name: warden_audit_head_lock!
+-- Takes the chain head's row lock (SQLite's write transaction already is the lock).
+UPDATE warden_audit_head SET seq = seq WHERE id = 1;
+
+-- name: warden_audit_head^
+SELECT seq, hash FROM warden_audit_head WHERE id = 1;
+
+-- name: warden_audit_head_set!
+UPDATE warden_audit_head SET seq = :seq, hash = :hash WHERE id = 1;
+
+-- name: warden_audit_unsealed
+SELECT id, at, request_id, actor, tenant, client_ip, method, route, target_domain, target_id,
+       action, outcome, rule, detail, count, seq, hash
+  FROM warden_audit
+ WHERE seq IS NULL
+ ORDER BY id
+ LIMIT :limit;
+
+-- name: warden_audit_seal!
+UPDATE warden_audit SET seq = :seq, hash = :hash WHERE id = :id AND seq IS NULL;
+
+-- name: warden_audit_unsealed_count$
+SELECT COUNT(*) FROM warden_audit WHERE seq IS NULL;
+
+-- name: warden_audit_chain
+SELECT id, at, request_id, actor, tenant, client_ip, method, route, target_domain, target_id,
+       action, outcome, rule, detail, count, seq, hash
+  FROM warden_audit
+ WHERE seq > :after AND seq <= :upto
+ ORDER BY seq
+ LIMIT :limit;
+
+-- name: warden_audit_checkpoints
+SELECT upto, hash, at, archived, signature FROM warden_audit_checkpoint ORDER BY upto;
+
+-- name: warden_audit_checkpoint_insert!
+INSERT INTO warden_audit_checkpoint(upto, hash, at, archived, signature)
+VALUES (:upto, :hash, :at, :archived, :signature);
+
+-- name: warden_audit_archive_delete!
+DELETE FROM warden_audit WHERE seq IS NOT NULL AND seq <= :upto;
+
+-- name: warden_audit_list
+-- Newest first; '' and 0 mean "any", before is the id to page below.
+SELECT id, at, request_id, actor, tenant, client_ip, method, route, target_domain, target_id,
+       action, outcome, rule, detail, count, seq, hash
+  FROM warden_audit
+ WHERE id < :before
+   AND (:actor = '' OR actor = :actor)
+   AND (:action = '' OR action = :action)
+   AND (:outcome = 0 OR outcome = :outcome)
+   AND (:since = '' OR at >= :since)
+   AND (:until = '' OR at < :until)
+ ORDER BY id DESC
+ LIMIT :limit;
