@@ -24,8 +24,8 @@ use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
 use crate::guards::{BLOCKLIST_QUERIES, Blocklist, Ranges};
-use crate::http::{ObserveLayer, panic_response};
-use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
+use crate::http::{ObserveLayer, cors_layer, panic_response};
+use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::Settings;
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
@@ -49,7 +49,11 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &auth,
             &checkers,
             default_schemes(&self.settings),
-            self.settings.server.max_body_bytes,
+            RouteLimits {
+                max_body_bytes: self.settings.server.max_body_bytes,
+                page_limit: self.settings.http.page_limit.max(1),
+                max_page_limit: self.settings.http.max_page_limit.max(1),
+            },
             &mut problems,
         );
         problems.into_result()?;
@@ -372,7 +376,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     auth: &Arc<Authenticator>,
     checkers: &Checkers<S>,
     default_schemes: Schemes,
-    max_body_bytes: usize,
+    limits: RouteLimits,
     problems: &mut Problems,
 ) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
@@ -432,7 +436,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                     Arc::clone(auth),
                     schemes,
                     declared.policy.tags.iter().map(|t| t.to_string()).collect(),
-                    max_body_bytes,
+                    limits,
                 ),
                 needs_auth: authz.needs_auth(),
                 has_objects: rule.has_objects(),
@@ -487,6 +491,10 @@ fn assemble<S: Clone + Send + Sync + 'static>(
             }
         }
     }
+    let trail = database.as_ref().and_then(|tx| tx.trail.clone());
+    let observe =
+        ObserveLayer::new(settings, trusted, blocklist, trail).map_err(BuildError::from)?;
+    let cors = cors_layer(&settings.http.cors).map_err(BuildError::new)?;
     let max_body = settings.server.max_body_bytes;
     let router = router
         .fallback(|| async { Error::not_found("no such route") })
@@ -494,12 +502,8 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(
-            settings,
-            trusted,
-            blocklist,
-            database.as_ref().and_then(|tx| tx.trail.clone()),
-        ))
+        .layer(observe)
+        .option_layer(cors)
         .option_layer(database)
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

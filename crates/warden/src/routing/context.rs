@@ -24,8 +24,19 @@ pub(crate) struct RouteAuth {
     pub(crate) challenge: Option<HeaderValue>,
     /// The route's tags, for scoped tokens.
     pub(crate) tags: Vec<String>,
+    /// The route's limits.
+    pub(crate) limits: RouteLimits,
+}
+
+/// The sizes a route keeps to: its largest body and its list pages.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteLimits {
     /// The largest body the route reads.
     pub(crate) max_body_bytes: usize,
+    /// Rows a list answers when the client does not say.
+    pub(crate) page_limit: u64,
+    /// The most rows a list answers.
+    pub(crate) max_page_limit: u64,
 }
 
 impl RouteContext {
@@ -33,7 +44,7 @@ impl RouteContext {
         auth: Arc<Authenticator>,
         schemes: Schemes,
         tags: Vec<String>,
-        max_body_bytes: usize,
+        limits: RouteLimits,
     ) -> Self {
         let challenge = auth.challenge(schemes);
         Self(Arc::new(RouteAuth {
@@ -41,7 +52,7 @@ impl RouteContext {
             schemes,
             challenge,
             tags,
-            max_body_bytes,
+            limits,
         }))
     }
 
@@ -63,7 +74,11 @@ impl RouteContext {
     }
 
     pub(crate) fn max_body_bytes(&self) -> usize {
-        self.0.max_body_bytes
+        self.0.limits.max_body_bytes
+    }
+
+    pub(crate) fn limits(&self) -> RouteLimits {
+        self.0.limits
     }
 
     /// Authenticates the request with the route's schemes, checks a scoped token's reach, and

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod api_keys;
 mod audit;
 pub(crate) mod duration;
+mod http;
 mod jwt;
 mod scoped;
 mod sessions;
@@ -20,6 +21,8 @@ mod sessions;
 pub use api_keys::ApiKeySettings;
 #[doc(inline)]
 pub use audit::AuditSettings;
+#[doc(inline)]
+pub use http::{CorsSettings, HttpSettings};
 pub(crate) use jwt::read_pem;
 #[doc(inline)]
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
@@ -65,6 +68,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Server limits and timeouts.
     pub server: ServerSettings,
+    /// The HTTP edge: CORS, security headers, list pagination.
+    pub http: HttpSettings,
     /// The audit trail.
     pub audit: AuditSettings,
 }
@@ -81,6 +86,7 @@ impl Default for Settings {
             store_url: None,
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
+            http: HttpSettings::default(),
             audit: AuditSettings::default(),
         }
     }
