@@ -115,16 +115,16 @@ pub use guards::ClientIp;
 #[doc(inline)]
 pub use http::{REQUEST_ID, RequestId, Server, shutdown_signal};
 #[doc(inline)]
-pub use params::{Params, Valid};
+pub use params::{Page, Paged, Params, Valid};
 #[doc(inline)]
 pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, patch, post, put};
 #[doc(inline)]
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
 pub use settings::{
-    ApiKeySettings, AuditSettings, AuthSettings, LimitSettings, LoginThrottleSettings,
-    REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings,
-    Settings, TokenCarrier, TokenFormat,
+    ApiKeySettings, AuditSettings, AuthSettings, CorsSettings, HttpSettings, LimitSettings,
+    LoginThrottleSettings, REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings,
+    SessionSettings, Settings, TokenCarrier, TokenFormat,
 };
 #[doc(inline)]
 pub use sql::Tx;

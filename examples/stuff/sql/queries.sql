@@ -9,10 +9,11 @@ SELECT CURRENT_TIMESTAMP AS now;
 SELECT COUNT(*) FROM Utilisateur;
 
 -- name: get_stuff_all
-SELECT sid, stuff FROM Stuff ORDER BY 1;
+-- Lists are pages (warden::Page): limit and offset come from the request, clamped.
+SELECT sid, stuff FROM Stuff ORDER BY 1 LIMIT :limit OFFSET :offset;
 
 -- name: get_stuff_like
-SELECT sid, stuff FROM Stuff WHERE stuff LIKE :filter ORDER BY 1;
+SELECT sid, stuff FROM Stuff WHERE stuff LIKE :filter ORDER BY 1 LIMIT :limit OFFSET :offset;
 
 -- name: get_stuff_sid^
 SELECT sid, stuff FROM Stuff WHERE sid = :sid;
@@ -59,13 +60,13 @@ UPDATE Utilisateur
  WHERE uid = :u.uid;
 
 -- name: get_owned
-SELECT oid, object, owner FROM Owned ORDER BY 1;
+SELECT oid, object, owner FROM Owned ORDER BY 1 LIMIT :limit OFFSET :offset;
 
 -- name: get_object_oid^
 SELECT oid, object FROM Owned WHERE oid = :oid;
 
 -- name: get_owned_uid
-SELECT oid, object, owner FROM Owned WHERE owner = :uid ORDER BY 1;
+SELECT oid, object, owner FROM Owned WHERE owner = :uid ORDER BY 1 LIMIT :limit OFFSET :offset;
 
 -- name: can_access_owned$
 -- The "owned" domain's object query (lib.rs: object_query).

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use warden::sql::Row;
-use warden::{Error, Params, Result, Routes, Tx, get, group, object};
+use warden::{Error, Page, Paged, Params, Result, Routes, Tx, get, group, object};
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -22,8 +22,9 @@ pub(crate) fn routes() -> Routes {
         )
 }
 
-async fn all_owned(tx: Tx) -> Result<Json<Vec<Row>>> {
-    Ok(Json(tx.rows("get_owned", &()).await?))
+async fn all_owned(tx: Tx, page: Page) -> Result<Paged<Row>> {
+    let params = json!({ "limit": page.fetch(), "offset": page.offset });
+    Ok(page.rows(tx.rows("get_owned", &params).await?))
 }
 
 #[derive(Deserialize)]
@@ -43,8 +44,7 @@ struct Uid {
     uid: i64,
 }
 
-async fn owned_by(tx: Tx, Params(p): Params<Uid>) -> Result<Json<Vec<Row>>> {
-    Ok(Json(
-        tx.rows("get_owned_uid", &json!({ "uid": p.uid })).await?,
-    ))
+async fn owned_by(tx: Tx, page: Page, Params(p): Params<Uid>) -> Result<Paged<Row>> {
+    let params = json!({ "uid": p.uid, "limit": page.fetch(), "offset": page.offset });
+    Ok(page.rows(tx.rows("get_owned_uid", &params).await?))
 }

@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use warden::sql::Row;
-use warden::{Error, Open, Params, Result, Routes, Tx, get};
+use warden::{Error, Open, Page, Paged, Params, Result, Routes, Tx, get};
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
@@ -27,16 +27,21 @@ struct Filter {
     filter: Option<String>,
 }
 
-/// All stuff, or the stuff whose name is `LIKE` the filter.
-async fn list(tx: Tx, Params(p): Params<Filter>) -> Result<Json<Vec<Row>>> {
+/// All stuff, or the stuff whose name is `LIKE` the filter, a page at a time (`?limit=`,
+/// `?offset=`; the default page holds the course's data).
+async fn list(tx: Tx, page: Page, Params(p): Params<Filter>) -> Result<Paged<Row>> {
+    let (limit, offset) = (page.fetch(), page.offset);
     let rows = match p.filter.as_deref() {
         Some(filter) if !filter.is_empty() => {
-            tx.rows("get_stuff_like", &json!({ "filter": filter }))
-                .await?
+            let params = json!({ "filter": filter, "limit": limit, "offset": offset });
+            tx.rows("get_stuff_like", &params).await?
         }
-        _ => tx.rows("get_stuff_all", &()).await?,
+        _ => {
+            let params = json!({ "limit": limit, "offset": offset });
+            tx.rows("get_stuff_all", &params).await?
+        }
     };
-    Ok(Json(rows))
+    Ok(page.rows(rows))
 }
 
 #[derive(Deserialize)]

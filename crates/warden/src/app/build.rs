@@ -24,10 +24,10 @@ use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::error::Error;
 use crate::guards::{
-    BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteLimits, Throttle, unmatched,
+    BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteRates, Throttle, unmatched,
 };
-use crate::http::{ObserveLayer, panic_response};
-use crate::routing::{RouteContext, RouteInfo, RouteMeta, Routes, captures};
+use crate::http::{ObserveLayer, cors_layer, panic_response};
+use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{LimitSettings, Settings};
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
@@ -59,7 +59,11 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &auth,
             &checkers,
             default_schemes(&self.settings),
-            self.settings.server.max_body_bytes,
+            RouteLimits {
+                max_body_bytes: self.settings.server.max_body_bytes,
+                page_limit: self.settings.http.page_limit.max(1),
+                max_page_limit: self.settings.http.max_page_limit.max(1),
+            },
             (&limiter, &self.settings.limits),
             &mut problems,
         );
@@ -382,8 +386,8 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     auth: &Arc<Authenticator>,
     checkers: &Checkers<S>,
     default_schemes: Schemes,
-    max_body_bytes: usize,
-    (limiter, limits): (&Limiter, &LimitSettings),
+    limits: RouteLimits,
+    (limiter, rates): (&Limiter, &LimitSettings),
     problems: &mut Problems,
 ) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
@@ -432,8 +436,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 problems.push(format!("{route}: {problem}"));
             }
             let tags: Vec<String> = declared.policy.tags.iter().map(|t| t.to_string()).collect();
-            let route_limits =
-                RouteLimits::new(limiter, limits, &route, &tags, declared.policy.limit);
+            let route_rates = RouteRates::new(limiter, rates, &route, &tags, declared.policy.limit);
             let audit = Arc::new(RouteFacts {
                 template: path.clone(),
                 rule: authz.to_string(),
@@ -442,13 +445,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
             let meta = Arc::new(RouteMeta {
                 audit,
-                context: RouteContext::new(
-                    Arc::clone(auth),
-                    schemes,
-                    tags,
-                    max_body_bytes,
-                    route_limits,
-                ),
+                context: RouteContext::new(Arc::clone(auth), schemes, tags, limits, route_rates),
                 needs_auth: authz.needs_auth(),
                 has_objects: rule.has_objects(),
                 rule,
@@ -476,7 +473,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
         .iter()
         .flat_map(|i| i.policy.tags.iter().map(|t| &**t))
         .collect();
-    for problem in unmatched(limits, &names, &tags) {
+    for problem in unmatched(rates, &names, &tags) {
         problems.push(problem);
     }
     (by_path, infos, compiled)
@@ -514,6 +511,10 @@ fn assemble<S: Clone + Send + Sync + 'static>(
             }
         }
     }
+    let trail = database.as_ref().and_then(|tx| tx.trail.clone());
+    let observe = ObserveLayer::new(settings, trusted, blocklist, ip_limit, trail)
+        .map_err(BuildError::from)?;
+    let cors = cors_layer(&settings.http.cors).map_err(BuildError::new)?;
     let max_body = settings.server.max_body_bytes;
     let router = router
         .fallback(|| async { Error::not_found("no such route") })
@@ -521,13 +522,8 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // The layers wrap the routed application once, outside the router: `Router::layer` would
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
-        .layer(ObserveLayer::new(
-            settings,
-            trusted,
-            blocklist,
-            ip_limit,
-            database.as_ref().and_then(|tx| tx.trail.clone()),
-        ))
+        .layer(observe)
+        .option_layer(cors)
         .option_layer(database)
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(panic_response))

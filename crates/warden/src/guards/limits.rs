@@ -68,14 +68,14 @@ impl IpLimit {
 
 /// A route's limits: its own and its tags' per client IP, and the per-user limit.
 #[derive(Clone, Default)]
-pub(crate) struct RouteLimits {
+pub(crate) struct RouteRates {
     limiter: Option<Limiter>,
     /// Key prefixes (`limit:route:POST /login:`) and their rates.
     per_ip: Vec<(String, Rate)>,
     user: Option<Rate>,
 }
 
-impl RouteLimits {
+impl RouteRates {
     /// The limits of the route `method path` with `tags` and its declared `own` limit; no
     /// limiter is kept when none applies, so that its requests pay nothing.
     pub(crate) fn new(
@@ -192,14 +192,14 @@ mod tests {
         let limiter = Limiter::new(Arc::new(crate::store::MemoryStore::new()));
         let mut settings = LimitSettings::default();
         settings.tags.insert("login".into(), Rate::per_minute(5));
-        let none = RouteLimits::new(&limiter, &settings, "GET /", &["other".into()], None);
+        let none = RouteRates::new(&limiter, &settings, "GET /", &["other".into()], None);
         assert!(none.limiter.is_none() && !none.has_per_ip());
-        let tagged = RouteLimits::new(&limiter, &settings, "POST /login", &["login".into()], None);
+        let tagged = RouteRates::new(&limiter, &settings, "POST /login", &["login".into()], None);
         assert!(tagged.has_per_ip());
         settings
             .routes
             .insert("POST /login".into(), Rate::per_minute(3));
-        let both = RouteLimits::new(
+        let both = RouteRates::new(
             &limiter,
             &settings,
             "POST /login",

@@ -16,6 +16,6 @@ mod throttle;
 pub(crate) use blocklist::{BLOCKLIST_QUERIES, Blocked, BlockedRange, Blocklist};
 pub use client_ip::ClientIp;
 pub(crate) use client_ip::peer;
-pub(crate) use limits::{IpLimit, Limiter, RouteLimits, unmatched};
+pub(crate) use limits::{IpLimit, Limiter, RouteRates, unmatched};
 pub(crate) use ranges::{Ranges, parse_range};
 pub(crate) use throttle::Throttle;

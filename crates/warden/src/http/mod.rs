@@ -3,12 +3,14 @@
 //! and the guards it applies first: the client IP behind trusted proxies, and the blocklist.
 
 mod client_ip;
+mod cors;
 mod linger;
 mod observe;
 mod serve;
 
 #[doc(inline)]
 pub use crate::request_id::{REQUEST_ID, RequestId};
+pub(crate) use cors::layer as cors_layer;
 pub(crate) use observe::{ObserveLayer, panic_response};
 #[doc(inline)]
 pub use serve::{Server, shutdown_signal};

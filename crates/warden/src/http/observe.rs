@@ -26,9 +26,11 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{
-    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, PROXY_AUTHORIZATION, SET_COOKIE,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE,
+    HOST, PROXY_AUTHORIZATION, REFERRER_POLICY, SET_COOKIE, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS,
 };
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
@@ -71,6 +73,8 @@ struct Shared {
     /// The per-IP rate limit, checked after the blocklist; none: a request pays nothing for it.
     ip_limit: Option<IpLimit>,
     trail: Option<Arc<Trail>>,
+    /// Headers every answer carries unless the handler set its own.
+    security: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The answer to every blocked request: the same status and body, whatever the range.
@@ -88,13 +92,14 @@ impl ObserveLayer {
         blocklist: Option<Arc<Blocklist>>,
         ip_limit: Option<IpLimit>,
         trail: Option<Arc<Trail>>,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
         let _ = getrandom::fill(&mut seed);
         let mut redacted: Vec<String> = REDACTED.iter().map(|s| (*s).to_owned()).collect();
         redacted.push(settings.auth.pass_param.to_ascii_lowercase());
-        Self(Arc::new(Shared {
+        let security = security_headers(settings)?;
+        Ok(Self(Arc::new(Shared {
             max_header_bytes: settings.server.max_header_bytes,
             request_timeout: settings.server.request_timeout,
             prefix: u32::from_le_bytes(seed),
@@ -104,7 +109,8 @@ impl ObserveLayer {
             blocklist: blocklist.filter(|b| b.is_active()),
             ip_limit,
             trail,
-        }))
+            security,
+        })))
     }
 }
 
@@ -155,8 +161,14 @@ where
         if forwarded {
             req.extensions_mut().insert(ClientIp(client));
         }
-        let method = req.method().clone();
-        let uri = req.uri().clone();
+        let seen = Seen {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            start,
+            client,
+            credentialed: req.headers().contains_key(AUTHORIZATION)
+                || req.headers().contains_key(COOKIE),
+        };
         let span = tracing::info_span!("request", id = %id.to_str().unwrap_or("-"));
         let verdict = shared
             .blocklist
@@ -220,7 +232,7 @@ where
                             let at = audit::timestamp(trail.now());
                             let id = id.to_str().unwrap_or("-");
                             trail
-                                .write_alone(audit::blocked(at, id, client, &method))
+                                .write_alone(audit::blocked(at, id, client, &seen.method))
                                 .await;
                             trail.after_request();
                         }
@@ -237,7 +249,7 @@ where
                         }
                     }
                 };
-                Ok(shared.finish(response, &method, &uri, id, start, client))
+                Ok(shared.finish(response, &seen, id))
             }
             .instrument(span),
         )
@@ -249,6 +261,16 @@ where
 enum Stop {
     Refused((StatusCode, &'static str)),
     Limited(Error),
+}
+
+/// What the layer keeps of a request for its access line and its answer's headers.
+struct Seen {
+    method: Method,
+    uri: Uri,
+    start: Instant,
+    client: std::net::IpAddr,
+    /// Whether it carried credentials (then its answer is `no-store`).
+    credentialed: bool,
 }
 
 /// What the layer does with a request: refuse it, call the service now, or call it after the
@@ -356,15 +378,14 @@ impl Shared {
             .unwrap_or_else(|_| HeaderValue::from_static("-"))
     }
 
-    fn finish(
-        &self,
-        mut response: Response,
-        method: &Method,
-        uri: &Uri,
-        id: HeaderValue,
-        start: Instant,
-        client: std::net::IpAddr,
-    ) -> Response {
+    fn finish(&self, mut response: Response, seen: &Seen, id: HeaderValue) -> Response {
+        let Seen {
+            method,
+            uri,
+            start,
+            client,
+            credentialed,
+        } = seen;
         let status = response.status();
         let id_text = id.to_str().unwrap_or("-");
         if status.is_server_error() {
@@ -383,12 +404,22 @@ impl Shared {
             replace_body(&mut response, error_body(client_message(status)));
         }
         let headers = response.headers_mut();
-        if headers.contains_key(SET_COOKIE) {
+        let sets_cookie = headers.contains_key(SET_COOKIE);
+        if sets_cookie {
             for (name, value) in headers.iter_mut() {
                 if name == SET_COOKIE {
                     value.set_sensitive(true);
                 }
             }
+        }
+        for (name, value) in &self.security {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        // An answer to credentials, or carrying one, is nobody else's: no cache keeps it.
+        if (*credentialed || sets_cookie) && !headers.contains_key(CACHE_CONTROL) {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
 
         let report = response.extensions().get::<ErrorReport>();
@@ -450,6 +481,34 @@ impl Shared {
         }
         out
     }
+}
+
+/// The headers every answer carries: `nosniff`, the content security and referrer policies,
+/// and HSTS when TLS terminates in front.
+fn security_headers(settings: &Settings) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let http = &settings.http;
+    let value = |name: &str, text: &str| {
+        HeaderValue::from_str(text)
+            .map_err(|_| format!("http.{name}: {text:?} is not a valid header value"))
+    };
+    let mut headers = vec![(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))];
+    if !http.content_security_policy.is_empty() {
+        headers.push((
+            CONTENT_SECURITY_POLICY,
+            value("content_security_policy", &http.content_security_policy)?,
+        ));
+    }
+    if !http.referrer_policy.is_empty() {
+        headers.push((
+            REFERRER_POLICY,
+            value("referrer_policy", &http.referrer_policy)?,
+        ));
+    }
+    if !http.hsts.is_zero() {
+        let max_age = format!("max-age={}; includeSubDomains", http.hsts.as_secs());
+        headers.push((STRICT_TRANSPORT_SECURITY, value("hsts", &max_age)?));
+    }
+    Ok(headers)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

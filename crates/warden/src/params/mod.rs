@@ -8,8 +8,10 @@
 //! (415 for an unsupported content type, 413 past the size limit).
 
 mod de;
+mod page;
 
 pub(crate) use de::from_text;
+pub use page::{Page, Paged};
 
 use axum::body::Body;
 use axum::extract::rejection::RawPathParamsRejection;

@@ -11,7 +11,7 @@ use crate::authn::CurrentUser;
 use crate::authn::{self, Authenticator};
 use crate::authz::check_scope;
 use crate::error::{Error, Result};
-use crate::guards::{ClientIp, RouteLimits};
+use crate::guards::{ClientIp, RouteRates};
 use crate::params::RequestParams;
 use crate::scheme::Schemes;
 
@@ -25,10 +25,21 @@ pub(crate) struct RouteAuth {
     pub(crate) challenge: Option<HeaderValue>,
     /// The route's tags, for scoped tokens.
     pub(crate) tags: Vec<String>,
+    /// The route's limits.
+    pub(crate) limits: RouteLimits,
+    /// The route's rate limits: per client IP (its own, its tags') and per user.
+    pub(crate) rates: RouteRates,
+}
+
+/// The sizes a route keeps to: its largest body and its list pages.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteLimits {
     /// The largest body the route reads.
     pub(crate) max_body_bytes: usize,
-    /// The route's rate limits: per client IP (its own, its tags') and per user.
-    pub(crate) limits: RouteLimits,
+    /// Rows a list answers when the client does not say.
+    pub(crate) page_limit: u64,
+    /// The most rows a list answers.
+    pub(crate) max_page_limit: u64,
 }
 
 impl RouteContext {
@@ -36,8 +47,8 @@ impl RouteContext {
         auth: Arc<Authenticator>,
         schemes: Schemes,
         tags: Vec<String>,
-        max_body_bytes: usize,
         limits: RouteLimits,
+        rates: RouteRates,
     ) -> Self {
         let challenge = auth.challenge(schemes);
         Self(Arc::new(RouteAuth {
@@ -45,8 +56,8 @@ impl RouteContext {
             schemes,
             challenge,
             tags,
-            max_body_bytes,
             limits,
+            rates,
         }))
     }
 
@@ -68,17 +79,21 @@ impl RouteContext {
     }
 
     pub(crate) fn max_body_bytes(&self) -> usize {
-        self.0.max_body_bytes
+        self.0.limits.max_body_bytes
+    }
+
+    pub(crate) fn limits(&self) -> RouteLimits {
+        self.0.limits
     }
 
     /// The route's own and its tags' rate limits for this request's client IP (429), before
     /// authentication; nothing to do, and no cost, on a route without them.
     pub(crate) async fn check_limits(&self, parts: &Parts) -> Result<()> {
-        if !self.0.limits.has_per_ip() {
+        if !self.0.rates.has_per_ip() {
             return Ok(());
         }
         self.0
-            .limits
+            .rates
             .check_ip(ClientIp::of(&parts.extensions).ip())
             .await
     }
@@ -108,7 +123,7 @@ impl RouteContext {
             }
         };
         if let Some(user) = &user {
-            self.0.limits.check_user(user.login()).await?;
+            self.0.rates.check_user(user.login()).await?;
             if let Some(scope) = user.scope() {
                 check_scope(scope, &self.0.tags, parts).await?;
             }

@@ -14,7 +14,7 @@ use super::RouteContext;
 use crate::audit::Audit;
 use crate::authn::{CurrentUser, Tokens, Users};
 use crate::error::{Error, Result};
-use crate::params::{DEFAULT_BODY_LIMIT, Params, RequestParams, read_body};
+use crate::params::{DEFAULT_BODY_LIMIT, Page, Params, RequestParams, read_body};
 use crate::sql::Tx;
 use crate::users::Passwords;
 
@@ -98,5 +98,19 @@ where
             .await?
             .deserialize()
             .map(Params)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let limits = RouteContext::of(parts)?.limits();
+        Page::from_query(
+            parts.uri.path(),
+            parts.uri.query(),
+            limits.page_limit,
+            limits.max_page_limit,
+        )
     }
 }

@@ -6,7 +6,7 @@ mod extract;
 pub mod handler;
 mod routes;
 
-pub(crate) use context::RouteContext;
+pub(crate) use context::{RouteContext, RouteLimits};
 pub(crate) use handler::RouteMeta;
 pub(crate) use routes::captures;
 #[doc(inline)]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod api_keys;
 mod audit;
 pub(crate) mod duration;
+mod http;
 mod jwt;
 mod limits;
 mod scoped;
@@ -21,6 +22,8 @@ mod sessions;
 pub use api_keys::ApiKeySettings;
 #[doc(inline)]
 pub use audit::AuditSettings;
+#[doc(inline)]
+pub use http::{CorsSettings, HttpSettings};
 pub(crate) use jwt::read_pem;
 #[doc(inline)]
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
@@ -71,6 +74,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Rate limits and login throttling.
     pub limits: LimitSettings,
+    /// The HTTP edge: CORS, security headers, list pagination.
+    pub http: HttpSettings,
     /// The audit trail.
     pub audit: AuditSettings,
 }
@@ -88,6 +93,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             server: ServerSettings::default(),
             limits: LimitSettings::default(),
+            http: HttpSettings::default(),
             audit: AuditSettings::default(),
         }
     }

@@ -5,6 +5,7 @@ mod audit;
 mod authz;
 mod build;
 mod common;
+mod edge;
 mod errors;
 mod fixture;
 mod guards;

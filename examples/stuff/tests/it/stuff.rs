@@ -192,3 +192,19 @@ async fn missing_and_ill_typed_parameters_are_400() {
         .expect(400)
         .await;
 }
+
+#[tokio::test]
+async fn lists_come_a_page_at_a_time_with_a_link_to_the_next() {
+    let first = CLIENT.get("/stuff?limit=1").expect(200).await;
+    assert_eq!(first.json_value(), json!([{"sid": 1, "stuff": "Chair"}]));
+    assert_eq!(
+        first.header("link"),
+        Some("</stuff?limit=1&offset=1>; rel=\"next\"")
+    );
+    let second = CLIENT.get("/stuff?limit=1&offset=1").expect(200).await;
+    assert_eq!(second.json_value(), json!([{"sid": 2, "stuff": "Desk"}]));
+    // However many rows are asked for, a page holds at most the configured maximum.
+    let all = CLIENT.get("/stuff?limit=1000000").expect(200).await;
+    assert!(all.json_value().as_array().unwrap().len() <= 1000);
+    CLIENT.get("/stuff?offset=-1").expect(400).await;
+}
