@@ -138,11 +138,7 @@ impl RouteRates {
 }
 
 /// The names in `limits.routes` and `limits.tags` that match no route: likely typos, refused.
-pub(crate) fn unmatched<'a>(
-    settings: &'a LimitSettings,
-    routes: &[String],
-    tags: &[&str],
-) -> Vec<String> {
+pub(crate) fn unmatched(settings: &LimitSettings, routes: &[String], tags: &[&str]) -> Vec<String> {
     let routes = settings
         .routes
         .keys()
@@ -154,7 +150,7 @@ pub(crate) fn unmatched<'a>(
         .tags
         .keys()
         .filter(|name| !tags.contains(&name.as_str()))
-        .map(|name: &'a String| format!("limits.tags: no route carries the tag {name:?}"));
+        .map(|name| format!("limits.tags: no route carries the tag {name:?}"));
     routes.chain(tags).collect()
 }
 

@@ -12,8 +12,8 @@ use super::duration;
 /// A rate for the GCRA limiter: on average `count` events per `period`, up to `burst` at once.
 ///
 /// Written `"COUNT/PERIOD"` with an optional `" burst N"`: `"100/s"`, `"5/m"`, `"30/10s"`,
-/// `"100/s burst 300"`. The period is a [duration](crate::Settings) (`ms`, `s`, `m`, `h`, `d`; a
-/// bare unit means one of it). The burst defaults to `count`: a client that was quiet may send
+/// `"100/s burst 300"`. The period is a duration as the settings write them (`500ms`, `10s`,
+/// `15m`, `2h`, `1d`; a bare unit means one of it). The burst defaults to `count`: a client that was quiet may send
 /// `count` requests at once, and then one every `period / count`. Zero counts, zero periods and a
 /// zero burst are refused.
 ///
