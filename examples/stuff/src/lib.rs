@@ -26,7 +26,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde_json::json;
 use warden::api_keys::SqlApiKeys;
-use warden::sql::{Backend, Database, Queries};
+use warden::sql::{Backend, Database, Queries, redact_url};
 use warden::store::Store;
 use warden::users::SqlDirectory;
 use warden::{App, BuildError, Routes, Settings, group};
@@ -77,7 +77,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Database> {
     warden::schema::add_queries(&mut queries).context("loading warden's queries")?;
     let db = Database::connect(url, queries)
         .await
-        .with_context(|| format!("connecting to {}", redact(url)))?;
+        .with_context(|| format!("connecting to {}", redact_url(url)))?;
     let applied = warden::schema::apply(&db)
         .await
         .context("applying warden's schema")?;
@@ -101,20 +101,6 @@ pub async fn connect(url: &str) -> anyhow::Result<Database> {
         tracing::info!("loaded the initial data");
     }
     Ok(db)
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// The application, with its shared store: in memory, or Redis when `store_url` says so.
@@ -158,18 +144,4 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
                 .nest("/cmp", compute::routes()),
         )
         .build()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_lose_their_password_in_messages() {
-        assert_eq!(
-            redact("postgres://kiva:EfTLPJBij@pagode/kiva"),
-            "postgres://kiva:***@pagode/kiva"
-        );
-        assert_eq!(redact("sqlite://stuff.db"), "sqlite://stuff.db");
-    }
 }

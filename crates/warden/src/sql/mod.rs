@@ -8,7 +8,7 @@ pub(crate) use tx::TxLayer;
 #[doc(no_inline)]
 pub use warden_sql::{
     Backend, Database, Error as SqlError, ErrorKind as SqlErrorKind, Options, Queries, Query,
-    QueryKind, Row, Transaction, TxMode,
+    QueryKind, Row, Transaction, TxMode, redact_url,
 };
 
 use std::time::Duration;
