@@ -105,7 +105,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Database> {
 
 /// The application, with its shared store: in memory, or Redis when `store_url` says so.
 pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
-    let store = warden::store::connect(settings.store_url.as_deref(), "warden:stuff")
+    let namespace = format!("warden:{}", settings.name);
+    let store = warden::store::connect(settings.store_url.as_deref(), &namespace)
         .await
         .context("connecting to the store")?;
     Ok(app(settings, db, store)?)
