@@ -26,7 +26,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde_json::json;
 use warden::api_keys::SqlApiKeys;
-use warden::sql::{Backend, Database, Queries, redact_url};
+use warden::sql::migrations::{Migrations, Sql};
+use warden::sql::{Database, Queries, redact_url};
 use warden::store::Store;
 use warden::users::SqlDirectory;
 use warden::{App, BuildError, Routes, Settings, group};
@@ -70,26 +71,42 @@ pub fn settings() -> anyhow::Result<Settings> {
     Settings::load_with(defaults).map_err(|e| anyhow::anyhow!(e))
 }
 
-/// Connects, brings warden's own tables up to date, creates the schema if absent and loads the
-/// initial data if there are no users.
-pub async fn connect(url: &str) -> anyhow::Result<Database> {
+/// The back-end's schema as versioned migrations, recorded in `stuff_schema` (`stuff db
+/// migrate`, `stuff db status`). Step 1 is idempotent, so databases made before the
+/// migrations take it without harm.
+pub fn migrations() -> anyhow::Result<Migrations> {
+    let create = Sql::new(sql::CREATE_SQLITE)
+        .postgres(sql::CREATE_POSTGRES)
+        .mysql(sql::CREATE_MYSQL);
+    Ok(Migrations::new("stuff_schema").step(1, "create", create)?)
+}
+
+/// Connects with the back-end's queries and warden's, without touching the schema.
+pub async fn open(url: &str) -> anyhow::Result<Database> {
     let mut queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
     warden::schema::add_queries(&mut queries).context("loading warden's queries")?;
-    let db = Database::connect(url, queries)
+    Database::connect(url, queries)
         .await
-        .with_context(|| format!("connecting to {}", redact_url(url)))?;
+        .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+/// Connects and migrates: warden's own tables, then the back-end's migrations, then the
+/// initial data if there are no users (so that a first start on an empty database works).
+pub async fn connect(url: &str) -> anyhow::Result<Database> {
+    let db = open(url).await?;
     let applied = warden::schema::apply(&db)
         .await
         .context("applying warden's schema")?;
     if !applied.is_empty() {
         tracing::info!(steps = ?applied.versions(), "applied warden's schema");
     }
-    let create = match db.backend() {
-        Backend::Postgres => sql::CREATE_POSTGRES,
-        Backend::MySql => sql::CREATE_MYSQL,
-        _ => sql::CREATE_SQLITE,
-    };
-    db.run_script(create).await.context("creating the schema")?;
+    let applied = migrations()?
+        .apply(&db)
+        .await
+        .context("applying the migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(steps = ?applied.versions(), "applied the migrations");
+    }
     let users: i64 = db
         .scalar_as("count_users", &json!({}))
         .await
