@@ -62,10 +62,8 @@ pub(crate) async fn run(
                 .context("applying warden's schema")?;
             report_applied(out, "warden's schema", warden.versions(), warden.current())?;
             if let Some(app) = app {
-                let applied = app
-                    .apply(&db)
-                    .await
-                    .with_context(|| format!("applying the migrations of {}", app.table()))?;
+                // Its errors name the migrations' table and the step already.
+                let applied = app.apply(&db).await?;
                 report_applied(out, app.table(), applied.versions(), applied.current())?;
             }
             Ok(true)

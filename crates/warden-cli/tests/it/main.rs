@@ -198,7 +198,7 @@ fn migrate_and_status(url: &str, dir: &Path) {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let refused = String::from_utf8_lossy(&out.stderr);
     assert!(
-        refused.starts_with("warden: applying the migrations of app_schema")
+        refused.starts_with("warden: migration error: migrations of app_schema: step 2 done")
             && refused.contains("step 2 done was changed after it was applied"),
         "{refused}"
     );
