@@ -6,7 +6,9 @@
 //! ```text
 //! warden db migrate --dir migrations      # warden's schema, then the application's migrations
 //! warden db status --dir migrations
-//! warden token issue calvin --lifetime 1h # a compact token (or JWT, as configured)
+//! echo 'passphrase' | warden user add hobbes --group ADMIN --queries queries.sql
+//! warden user import users.in --queries queries.sql   # login:password lines, argon2id
+//! warden token issue calvin               # a compact token (or JWT, as configured)
 //! warden token revoke calvin              # every token calvin holds (the kick)
 //! warden audit verify                     # exit 0 if the audit chain is intact, 1 if not
 //! warden audit seal
@@ -40,6 +42,7 @@ mod audit;
 mod db;
 mod routes;
 mod token;
+mod user;
 
 use std::path::PathBuf;
 
@@ -52,6 +55,7 @@ use warden::{App, Settings};
 pub use audit::AuditCommand;
 pub use db::DbCommand;
 pub use token::TokenCommand;
+pub use user::UserCommand;
 
 /// The `warden` command line.
 #[derive(Debug, Parser)]
@@ -76,6 +80,10 @@ struct Common {
     /// The database URL, instead of the settings' [env: WARDEN_DATABASE_URL]
     #[arg(long, global = true)]
     database: Option<String>,
+    /// The application's queries (AnoDB format), for the user commands; repeat for several
+    /// files
+    #[arg(long, global = true)]
+    queries: Vec<PathBuf>,
 }
 
 /// The commands, for the `warden` binary and for back-ends that mount them.
@@ -84,6 +92,9 @@ pub enum Command {
     /// The database: warden's schema and the application's migrations.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The application's users: add, change, list, remove, group, disable, import.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Tokens: issue one for a user, revoke all of a user's.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -104,6 +115,7 @@ pub struct Context<'a> {
     app: Option<&'a App>,
     database: Option<Database>,
     migrations: Option<Migrations>,
+    queries: Vec<PathBuf>,
 }
 
 impl<'a> Context<'a> {
@@ -114,6 +126,7 @@ impl<'a> Context<'a> {
             app: None,
             database: None,
             migrations: None,
+            queries: Vec::new(),
         }
     }
 
@@ -156,6 +169,11 @@ impl<'a> Context<'a> {
         }
         let url = self.url()?;
         let mut queries = Queries::new();
+        for file in &self.queries {
+            queries
+                .add_file(file)
+                .with_context(|| format!("loading {}", file.display()))?;
+        }
         warden::schema::add_queries(&mut queries)?;
         Database::connect(url, queries)
             .await
@@ -178,7 +196,9 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<bool>
     if let Some(url) = cli.common.database {
         settings.database_url = Some(url);
     }
-    run_command(cli.command, &Context::new(settings), out).await
+    let mut ctx = Context::new(settings);
+    ctx.queries = cli.common.queries;
+    run_command(cli.command, &ctx, out).await
 }
 
 /// Runs one command on `ctx`; see [`run`].
@@ -192,6 +212,7 @@ pub async fn run_command(
 ) -> anyhow::Result<bool> {
     match command {
         Command::Db(command) => db::run(command, ctx, out).await,
+        Command::User(command) => user::run(command, ctx, out).await,
         Command::Token(command) => token::run(command, ctx, out).await,
         Command::Audit(command) => audit::run(command, ctx, out).await,
         Command::Routes => routes::run(ctx, out),

@@ -38,14 +38,8 @@ pub(crate) async fn run(
     if ctx.secret().is_none() {
         anyhow::bail!("tokens are signed with the server's secret: set WARDEN_SECRET");
     }
-    let built;
-    let app = match ctx.app {
-        Some(app) => app,
-        None => {
-            built = app_of(ctx).await?;
-            &built
-        }
-    };
+    let app = app_for(ctx).await?;
+    let app = app.get();
     match command {
         TokenCommand::Issue { login } => {
             let token = app.tokens().mint_for(&login)?;
@@ -61,18 +55,37 @@ pub(crate) async fn run(
     Ok(true)
 }
 
-/// An application with the settings' store and the database (for durable revocations), and
-/// no routes: enough to sign and revoke.
-async fn app_of(ctx: &Context<'_>) -> anyhow::Result<App> {
+/// The back-end's application, or one built from the settings.
+pub(crate) enum AppRef<'a> {
+    Borrowed(&'a App),
+    Owned(Box<App>),
+}
+
+impl AppRef<'_> {
+    pub(crate) fn get(&self) -> &App {
+        match self {
+            AppRef::Borrowed(app) => app,
+            AppRef::Owned(app) => app,
+        }
+    }
+}
+
+/// The back-end's application; else one with the settings' store and the database (for
+/// durable revocations), and no routes: enough to sign and revoke.
+pub(crate) async fn app_for<'a>(ctx: &Context<'a>) -> anyhow::Result<AppRef<'a>> {
+    if let Some(app) = ctx.app {
+        return Ok(AppRef::Borrowed(app));
+    }
     let db = ctx.connect().await?;
     // The namespace servers use: `warden:{name}`.
     let namespace = format!("warden:{}", ctx.settings.name);
     let store = warden::store::connect(ctx.settings.store_url.as_deref(), &namespace)
         .await
         .context("connecting to the store")?;
-    App::builder(ctx.settings.clone())
+    let app = App::builder(ctx.settings.clone())
         .database(db)
         .store(store)
         .build()
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(AppRef::Owned(Box::new(app)))
 }

@@ -299,3 +299,167 @@ fn routes_need_a_back_end() {
         text(&out)
     );
 }
+
+const USER_QUERIES: &str = "
+-- name: warden_user^
+SELECT login, pword AS password FROM users WHERE login = :login;
+-- name: warden_set_password!
+UPDATE users SET pword = :password WHERE login = :login;
+-- name: warden_user_add!
+INSERT INTO users(login, pword) VALUES (:login, :password);
+-- name: warden_user_list
+SELECT login FROM users ORDER BY login;
+-- name: warden_user_remove!
+DELETE FROM users WHERE login = :login;
+-- name: user_hash$
+SELECT pword FROM users WHERE login = :login;
+";
+
+/// `warden ARGS` with `stdin` as its standard input.
+fn warden_with_input(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .env_remove("WARDEN_DATABASE_URL")
+        .env_remove("WARDEN_CONFIG")
+        .env_remove("WARDEN_STORE_URL")
+        .env("WARDEN_SECRET", SECRET)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn users_are_added_changed_grouped_disabled_removed_and_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u.db");
+    let url = format!("sqlite://{}", path.display());
+    let queries = dir.path().join("queries.sql");
+    std::fs::write(&queries, USER_QUERIES).unwrap();
+    let queries = queries.display().to_string();
+    let (db, _) = trail(&path, 0).await;
+    db.run_script("CREATE TABLE users(login TEXT PRIMARY KEY, pword TEXT NOT NULL)")
+        .await
+        .unwrap();
+    let with = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        all.extend([
+            "--database".into(),
+            url.clone(),
+            "--queries".into(),
+            queries.clone(),
+        ]);
+        all
+    };
+    let run = |args: &[&str], input: &str| {
+        let args = with(args);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        warden_with_input(&args, input)
+    };
+    let mut user_queries = Queries::new();
+    user_queries.add_str("q.sql", USER_QUERIES).unwrap();
+    let users = Database::connect(&url, user_queries).await.unwrap();
+    let hash_of = |login: &'static str| {
+        let users = users.clone();
+        async move {
+            users
+                .scalar_as::<Option<String>, _>("user_hash", &serde_json::json!({ "login": login }))
+                .await
+                .unwrap()
+        }
+    };
+
+    let out = run(
+        &["user", "add", "hobbes", "--group", "ADMIN"],
+        "tiger-stripes-42\n",
+    );
+    assert_eq!(text(&out), "added hobbes\n");
+    assert!(hash_of("hobbes").await.unwrap().starts_with("$argon2id$"));
+    let out = run(&["user", "add", "hobbes"], "tiger-stripes-42\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("exists already"), "{}", text(&out));
+    let out = run(&["user", "add", "susie"], "short\n");
+    assert_eq!(out.status.code(), Some(2), "a weak password is refused");
+
+    let before = hash_of("hobbes").await.unwrap();
+    let out = run(&["user", "passwd", "hobbes"], "new-stripes-for-hobbes\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(hash_of("hobbes").await.unwrap(), before);
+
+    let out = run(
+        &[
+            "user", "groups", "hobbes", "--add", "EDITOR", "--remove", "ADMIN",
+        ],
+        "",
+    );
+    assert_eq!(text(&out), "hobbes\tEDITOR\n");
+
+    std::fs::write(
+        dir.path().join("users.in"),
+        "calvin:hobbes-is-a-tiger\nsusie:x\nbroken line\n",
+    )
+    .unwrap();
+    let users_in = dir.path().join("users.in").display().to_string();
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(out.status.code(), Some(2));
+    let refused = text(&out);
+    assert!(refused.contains("nothing imported"), "{refused}");
+    assert!(refused.contains("line 2: susie:"), "{refused}");
+    assert!(
+        refused.contains("line 3: expected login:password"),
+        "{refused}"
+    );
+    assert_eq!(hash_of("calvin").await, None, "nothing half-imported");
+
+    std::fs::write(
+        dir.path().join("users.in"),
+        "calvin:hobbes-is-a-tiger\nsusie:derkins-the-rabbit\nhobbes:whatever-it-is-now\n",
+    )
+    .unwrap();
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(text(&out), "imported 2 users (1 already there)\n");
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(text(&out), "imported 0 users (3 already there)\n");
+
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "login,password,groups\nrosalyn,babysitter-of-calvin,ADMIN;SITTER\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("users.csv").display().to_string();
+    assert_eq!(
+        text(&run(&["user", "import", &csv], "")),
+        "imported 1 users (0 already there)\n"
+    );
+    assert_eq!(
+        text(&run(&["user", "list"], "")),
+        "calvin\t\nhobbes\tEDITOR\nrosalyn\tADMIN,SITTER\nsusie\t\n"
+    );
+
+    assert_eq!(
+        text(&run(&["user", "disable", "susie"], "")),
+        "disabled susie; their tokens are revoked\n"
+    );
+    assert_eq!(hash_of("susie").await.as_deref(), Some("!disabled"));
+    assert_eq!(
+        text(&run(&["user", "remove", "rosalyn"], "")),
+        "removed rosalyn\n"
+    );
+    assert_eq!(
+        text(&run(&["user", "list"], "")),
+        "calvin\t\nhobbes\tEDITOR\nsusie\t\n"
+    );
+
+    let out = warden(&["user", "list", "--database", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--queries FILE"), "{}", text(&out));
+}

@@ -56,6 +56,27 @@ fn migrations_routes_tokens_and_the_audit_trail_from_the_command_line() {
         stdout(&stuff(&["token", "revoke", "calvin"], &db)),
         "revoked every token of calvin\n"
     );
+    let mut add = Command::new(env!("CARGO_BIN_EXE_stuff"))
+        .args([
+            "user",
+            "add",
+            "rosalyn",
+            "--group",
+            "SITTER",
+            "--database",
+            &db,
+        ])
+        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"babysitter-of-calvin\n").unwrap();
+    assert_eq!(stdout(&add.wait_with_output().unwrap()), "added rosalyn\n");
+    let users = stdout(&stuff(&["user", "list"], &db));
+    assert!(users.contains("rosalyn\tSITTER\n"), "{users}");
+
     let verified = stdout(&stuff(&["audit", "verify"], &db));
     assert!(verified.contains(": intact"), "{verified}");
 }
