@@ -148,8 +148,11 @@ pub(crate) async fn run(
                 .map_err(|e| missing_query(e, "warden_user_list"))?;
             for user in users {
                 let login = user.get("login").and_then(|l| l.as_str()).unwrap_or("?");
-                let held = roles.of(login).await?;
-                writeln!(out, "{login}\t{}", held.roles.join(","))?;
+                writeln!(
+                    out,
+                    "{login}\t{}",
+                    groups_of(&db, &roles, login).await?.join(",")
+                )?;
             }
         }
         UserCommand::Remove { login } => {
@@ -172,7 +175,11 @@ pub(crate) async fn run(
             for group in &remove {
                 roles.revoke(&login, group).await?;
             }
-            writeln!(out, "{login}\t{}", roles.of(&login).await?.roles.join(","))?;
+            writeln!(
+                out,
+                "{login}\t{}",
+                groups_of(&db, &roles, &login).await?.join(",")
+            )?;
         }
         UserCommand::Disable { login } => {
             let changed = execute(
@@ -244,6 +251,33 @@ fn missing_query(e: warden::sql::SqlError, query: &str) -> anyhow::Error {
     } else {
         anyhow::Error::new(e).context(format!("running {query}"))
     }
+}
+
+/// A user's groups as the server sees them: the directory's own (the lookup's `groups`
+/// column) and warden's roles.
+async fn groups_of(db: &Database, roles: &SqlRoles, login: &str) -> anyhow::Result<Vec<String>> {
+    let mut groups: Vec<String> = match db.one("warden_user", &json!({ "login": login })).await {
+        Ok(Some(row)) => match row.get("groups") {
+            Some(serde_json::Value::Array(list)) => list
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_owned))
+                .collect(),
+            Some(serde_json::Value::String(text)) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    for role in roles.of(login).await?.roles {
+        if !groups.contains(&role) {
+            groups.push(role);
+        }
+    }
+    Ok(groups)
 }
 
 async fn grant(roles: &SqlRoles, login: &str, group: &str) -> anyhow::Result<()> {
