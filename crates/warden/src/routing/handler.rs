@@ -238,7 +238,7 @@ where
             .get::<RequestId>()
             .cloned()
             .unwrap_or_default();
-        audit.origin(id.as_str(), ClientIp::of(&parts.extensions).ip());
+        audit.origin(id, ClientIp::of(&parts.extensions).ip());
     }
 
     // Login/password parameters live in the body, and a signed request signs its body: read
