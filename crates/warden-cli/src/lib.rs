@@ -1,32 +1,68 @@
 //! # warden-cli
 //!
-//! The `warden` command: the database-level operations of any warden back-end, on the same
-//! settings as the server (`--config FILE` or `warden.toml`, `WARDEN_*`, and `--database URL`).
-//! Its first commands read and maintain the audit trail:
+//! The `warden` command: the operations of a warden back-end outside its requests, on the same
+//! settings as the server (`--config FILE` or `warden.toml`, `WARDEN_*`, and `--database URL`):
 //!
 //! ```text
-//! warden audit verify --database sqlite://stuff.db    # exit 0 if the chain is intact, 1 if not
-//! warden audit seal --database sqlite://stuff.db      # seal rows a stopped server left
+//! warden db migrate --dir migrations      # warden's schema, then the application's migrations
+//! warden db status --dir migrations
+//! echo 'passphrase' | warden user add hobbes --group ADMIN --queries queries.sql
+//! warden user import users.in --queries queries.sql   # login:password lines, argon2id
+//! warden token issue calvin               # a compact token (or JWT, as configured)
+//! warden token revoke calvin              # every token calvin holds (the kick)
+//! warden audit verify                     # exit 0 if the audit chain is intact, 1 if not
+//! warden audit seal
 //! warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
 //! ```
 //!
-//! [`Cli`] and [`run`] are a library too, so that a back-end's own binary can offer the same
-//! commands.
+//! The same commands mount in a back-end's own binary, which adds what only it knows — its
+//! routes, its embedded migrations, its directory:
+//!
+//! ```no_run
+//! use clap::Parser;
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[command(subcommand)]
+//!     command: Option<warden_cli::Command>,
+//! }
+//!
+//! # async fn run(app: warden::App, db: warden::sql::Database) -> anyhow::Result<()> {
+//! let cli = Cli::parse();
+//! if let Some(command) = cli.command {
+//!     let backend = warden_cli::Context::new(app.settings().clone()).app(&app).database(db);
+//!     let ok = warden_cli::run_command(command, &backend, &mut std::io::stdout()).await?;
+//!     std::process::exit(if ok { 0 } else { 1 });
+//! }
+//! // ... no command: serve
+//! # Ok(()) }
+//! ```
+
+mod audit;
+mod db;
+mod routes;
+mod token;
+mod user;
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use warden::Settings;
-use warden::audit;
-use warden::sql::{Database, Queries};
+use warden::sql::migrations::Migrations;
+use warden::sql::{Database, Queries, redact_url};
+use warden::{App, Settings};
+
+pub use audit::AuditCommand;
+pub use db::DbCommand;
+pub use token::TokenCommand;
+pub use user::UserCommand;
 
 /// The `warden` command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "warden",
     version,
-    about = "Operate a warden back-end's database"
+    about = "Operate a warden back-end: its database, tokens and audit trail"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -44,204 +80,148 @@ struct Common {
     /// The database URL, instead of the settings' [env: WARDEN_DATABASE_URL]
     #[arg(long, global = true)]
     database: Option<String>,
+    /// The application's queries (AnoDB format), for the user commands; repeat for several
+    /// files
+    #[arg(long, global = true)]
+    queries: Vec<PathBuf>,
 }
 
+/// The commands, for the `warden` binary and for back-ends that mount them.
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
+    /// The database: warden's schema and the application's migrations.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// The application's users: add, change, list, remove, group, disable, import.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Tokens: issue one for a user, revoke all of a user's.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The audit trail: verify its hash chain, seal pending rows, archive old ones.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Every route with its methods, declaration and tags (a back-end's own binary only: the
+    /// routes are compiled into it).
+    ///
+    /// Example: stuff routes
+    Routes,
 }
 
-#[derive(Debug, Subcommand)]
-enum AuditCommand {
-    /// Checks the whole chain; exits 0 if it is intact, 1 naming the first broken row.
-    ///
-    /// Example: warden audit verify --database postgres://app@db/app
-    ///
-    /// With the server's secret (WARDEN_SECRET or the settings), archive checkpoints'
-    /// signatures are checked too. It only reads.
-    Verify,
-    /// Seals the rows written but not yet in the chain (a stopped server's last rows).
-    ///
-    /// Example: warden audit seal --database sqlite://stuff.db
-    Seal,
-    /// Exports the sealed rows written before a time as JSON lines, then removes them under a
-    /// checkpoint signed with the server's secret; the rest of the chain still verifies.
-    ///
-    /// Example: warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
-    Archive {
-        /// Rows written before this time (RFC 3339, UTC) are archived.
-        #[arg(long)]
-        before: String,
-        /// The file to write; it must not exist.
-        #[arg(long)]
-        out: PathBuf,
-    },
+/// What the commands work on: the settings, and what a back-end adds (its application, its
+/// database handle, its migrations).
+pub struct Context<'a> {
+    settings: Settings,
+    app: Option<&'a App>,
+    database: Option<Database>,
+    migrations: Option<Migrations>,
+    queries: Vec<PathBuf>,
 }
 
-/// Runs a parsed command line, writing its report to `out`. `Ok(false)` when the command ran
-/// and found a problem (a broken chain): the process should exit 1.
+impl<'a> Context<'a> {
+    /// The settings alone: the database is connected from `settings.database_url`.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            app: None,
+            database: None,
+            migrations: None,
+            queries: Vec::new(),
+        }
+    }
+
+    /// The back-end's application: its routes and its token service.
+    #[must_use]
+    pub fn app(mut self, app: &'a App) -> Self {
+        self.app = Some(app);
+        self
+    }
+
+    /// The back-end's database handle, with its queries.
+    #[must_use]
+    pub fn database(mut self, db: Database) -> Self {
+        self.database = Some(db);
+        self
+    }
+
+    /// The back-end's migrations, for `db migrate` and `db status`.
+    #[must_use]
+    pub fn migrations(mut self, migrations: Migrations) -> Self {
+        self.migrations = Some(migrations);
+        self
+    }
+
+    fn url(&self) -> anyhow::Result<&str> {
+        self.settings
+            .database_url
+            .as_deref()
+            .context("no database: pass --database URL or set WARDEN_DATABASE_URL")
+    }
+
+    fn secret(&self) -> Option<&[u8]> {
+        self.settings.secret.as_ref().map(|s| s.expose().as_bytes())
+    }
+
+    /// The back-end's database, or a connection with warden's queries.
+    async fn connect(&self) -> anyhow::Result<Database> {
+        if let Some(db) = &self.database {
+            return Ok(db.clone());
+        }
+        let url = self.url()?;
+        let mut queries = Queries::new();
+        for file in &self.queries {
+            queries
+                .add_file(file)
+                .with_context(|| format!("loading {}", file.display()))?;
+        }
+        warden::schema::add_queries(&mut queries)?;
+        Database::connect(url, queries)
+            .await
+            .with_context(|| format!("connecting to {}", redact_url(url)))
+    }
+}
+
+/// Runs the `warden` binary's command line, writing its report to `out`. `Ok(false)` when the
+/// command ran and found a problem (a broken chain): the process should exit 1.
 ///
 /// # Errors
-/// Settings that do not load, a database that cannot be reached or holds no audit trail, a
-/// file that cannot be written: one line for the user.
+/// Settings that do not load, a database that cannot be reached, a command that needs a
+/// back-end's routes: one line for the user.
 pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<bool> {
-    let settings = settings(&cli.common)?;
-    let url = cli
-        .common
-        .database
-        .clone()
-        .or_else(|| settings.database_url.clone())
-        .context("no database: pass --database URL or set WARDEN_DATABASE_URL")?;
-    let db = connect(&url).await?;
-    let secret = settings
-        .secret
-        .as_ref()
-        .map(|s| s.expose().as_bytes().to_vec());
-    let result = match cli.command {
-        Command::Audit(AuditCommand::Verify) => verify(&db, &url, secret.as_deref(), out).await,
-        Command::Audit(AuditCommand::Seal) => {
-            let sealed = audit::seal(&db).await.context("sealing the audit trail")?;
-            writeln!(out, "sealed {sealed} rows")?;
-            Ok(true)
-        }
-        Command::Audit(AuditCommand::Archive { before, out: file }) => {
-            let secret = secret.context(
-                "archiving signs a checkpoint with the server's secret: set WARDEN_SECRET",
-            )?;
-            archive(&db, &secret, &before, &file, out).await
-        }
-    };
-    db.close().await;
-    result
-}
-
-fn settings(common: &Common) -> anyhow::Result<Settings> {
-    let settings = match &common.config {
+    let mut settings = match &cli.common.config {
         Some(path) => Settings::load_file(path),
         None => Settings::load(),
-    };
-    settings.map_err(|e| anyhow::anyhow!("settings: {e}"))
+    }
+    .map_err(|e| anyhow::anyhow!("settings: {e}"))?;
+    if let Some(url) = cli.common.database {
+        settings.database_url = Some(url);
+    }
+    let mut ctx = Context::new(settings);
+    ctx.queries = cli.common.queries;
+    run_command(cli.command, &ctx, out).await
 }
 
-async fn connect(url: &str) -> anyhow::Result<Database> {
-    let mut queries = Queries::new();
-    warden::schema::add_queries(&mut queries)?;
-    Database::connect(url, queries)
-        .await
-        .with_context(|| format!("connecting to {}", redact(url)))
-}
-
-async fn verify(
-    db: &Database,
-    url: &str,
-    secret: Option<&[u8]>,
+/// Runs one command on `ctx`; see [`run`].
+///
+/// # Errors
+/// See [`run`].
+pub async fn run_command(
+    command: Command,
+    ctx: &Context<'_>,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<bool> {
-    let report = audit::verify(db, secret)
-        .await
-        .context("reading the audit trail (has warden's schema been applied?)")?;
-    let (seq, hash) = &report.head;
-    let verdict = match &report.broken {
-        None => "intact".to_owned(),
-        Some(broken) => format!("BROKEN at {broken}"),
-    };
-    writeln!(out, "audit trail of {}: {verdict}", redact(url))?;
-    writeln!(
-        out,
-        "  rows checked: {}, not yet sealed: {}",
-        report.checked, report.unsealed
-    )?;
-    writeln!(
-        out,
-        "  head: seq {seq}, hash {}",
-        if hash.is_empty() { "-" } else { hash }
-    )?;
-    if !report.checkpoints.is_empty() {
-        let last = report.checkpoints.last().map_or(0, |c| c.upto);
-        writeln!(
-            out,
-            "  checkpoints: {} (archived up to seq {last}; signatures {})",
-            report.checkpoints.len(),
-            if report.signatures_checked {
-                "checked"
-            } else {
-                "not checked: no secret"
-            }
-        )?;
-    }
-    Ok(report.is_intact())
-}
-
-async fn archive(
-    db: &Database,
-    secret: &[u8],
-    before: &str,
-    file: &std::path::Path,
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<bool> {
-    let parsed =
-        time::OffsetDateTime::parse(before, &time::format_description::well_known::Rfc3339)
-            .with_context(|| format!("--before {before:?} is not an RFC 3339 time"))?;
-    // The trail's times are UTC text of a fixed width: compare in the same form.
-    let before =
-        parsed
-            .to_offset(time::UtcOffset::UTC)
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-            ))?;
-    let mut writer = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(file)
-        .with_context(|| format!("creating {}", file.display()))?;
-    let archived = audit::archive(db, secret, &before, &mut writer)
-        .await
-        .context("archiving the audit trail")?;
-    writer.sync_all()?;
-    match archived.checkpoint {
-        Some(checkpoint) => writeln!(
-            out,
-            "archived {} rows to {} (up to seq {}); checkpoint signed",
-            archived.rows,
-            file.display(),
-            checkpoint.upto
-        )?,
-        None => {
-            std::fs::remove_file(file)?;
-            writeln!(out, "nothing to archive before {before}")?;
-        }
-    }
-    Ok(true)
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    match command {
+        Command::Db(command) => db::run(command, ctx, out).await,
+        Command::User(command) => user::run(command, ctx, out).await,
+        Command::Token(command) => token::run(command, ctx, out).await,
+        Command::Audit(command) => audit::run(command, ctx, out).await,
+        Command::Routes => routes::run(ctx, out),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_lose_their_password() {
-        assert_eq!(
-            redact("mysql://app:s3cret@db/app"),
-            "mysql://app:***@db/app"
-        );
-        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
-    }
 
     #[test]
     fn the_command_line_parses() {

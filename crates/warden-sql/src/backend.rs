@@ -63,6 +63,29 @@ impl fmt::Display for Backend {
     }
 }
 
+/// A database URL without its password, for messages and logs: `postgres://app:***@db/app`.
+///
+/// ```
+/// assert_eq!(
+///     warden_sql::redact_url("mysql://app:s3cret@db:3306/app"),
+///     "mysql://app:***@db:3306/app"
+/// );
+/// assert_eq!(warden_sql::redact_url("sqlite://stuff.db"), "sqlite://stuff.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,7 +143,7 @@ mod transaction;
 mod tx_mode;
 mod value;
 
-pub use backend::Backend;
+pub use backend::{Backend, redact_url};
 pub use database::Database;
 pub use error::{Error, ErrorKind, Result};
 #[doc(inline)]

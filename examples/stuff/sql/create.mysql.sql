@@ -1,4 +1,4 @@
--- The schema of the stuff back-end on MySQL/MariaDB. Idempotent: every start runs it.
+-- The schema of the stuff back-end on MySQL/MariaDB. Idempotent (see create.sql).
 -- Unique text needs a bounded length; foreign keys must be table constraints to count.
 CREATE TABLE IF NOT EXISTS Utilisateur(
   uid INTEGER AUTO_INCREMENT PRIMARY KEY,

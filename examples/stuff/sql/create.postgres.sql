@@ -1,4 +1,4 @@
--- The schema of the stuff back-end on PostgreSQL. Idempotent: every start runs it.
+-- The schema of the stuff back-end on PostgreSQL. Idempotent (see create.sql).
 CREATE TABLE IF NOT EXISTS Utilisateur(
   uid SERIAL PRIMARY KEY,
   login TEXT UNIQUE NOT NULL,

@@ -1,5 +1,5 @@
 -- The schema of the stuff back-end (SQLite; see create.postgres.sql and create.mysql.sql).
--- Idempotent: every start runs it.
+-- Idempotent, so databases made before it became migration step 1 (lib.rs) take it too.
 CREATE TABLE IF NOT EXISTS Utilisateur(
   uid INTEGER PRIMARY KEY,
   login TEXT UNIQUE NOT NULL,                    -- user

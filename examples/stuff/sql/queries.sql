@@ -38,6 +38,16 @@ SELECT login, pword AS password, CASE WHEN isAdmin THEN 'ADMIN' ELSE '' END AS g
 -- Stores an upgraded password hash.
 UPDATE Utilisateur SET pword = :password WHERE login = :login;
 
+-- name: warden_user_add!
+-- The `stuff user ...` commands (warden-cli): add, list and remove users.
+INSERT INTO Utilisateur(login, pword) VALUES (:login, :password);
+
+-- name: warden_user_list
+SELECT login FROM Utilisateur ORDER BY login;
+
+-- name: warden_user_remove!
+DELETE FROM Utilisateur WHERE login = :login;
+
 -- name: add_new_user$
 -- The uid, or nothing when the login exists.
 INSERT INTO Utilisateur(login, pword) VALUES (:login, :pword)

@@ -26,7 +26,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde_json::json;
 use warden::api_keys::SqlApiKeys;
-use warden::sql::{Backend, Database, Queries};
+use warden::sql::migrations::{Migrations, Sql};
+use warden::sql::{Database, Queries, redact_url};
 use warden::store::Store;
 use warden::users::{SqlDirectory, SqlRoles};
 use warden::{App, BuildError, LimitSettings, Rate, Routes, Settings, group};
@@ -39,6 +40,8 @@ pub mod sql {
     pub const CREATE_POSTGRES: &str = include_str!("../sql/create.postgres.sql");
     /// The schema on MySQL/MariaDB.
     pub const CREATE_MYSQL: &str = include_str!("../sql/create.mysql.sql");
+    /// The `ADMIN` role, for role grants (after warden's role tables).
+    pub const ROLES: &str = include_str!("../sql/roles.sql");
     /// The initial data.
     pub const DATA: &str = include_str!("../sql/data.sql");
     /// Drops the tables.
@@ -95,26 +98,45 @@ pub fn limits() -> LimitSettings {
     }
 }
 
-/// Connects, brings warden's own tables up to date, creates the schema if absent and loads the
-/// initial data if there are no users.
-pub async fn connect(url: &str) -> anyhow::Result<Database> {
+/// The back-end's schema as versioned migrations, recorded in `stuff_schema` (`stuff db
+/// migrate`, `stuff db status`). Step 1 is idempotent, so databases made before the
+/// migrations take it without harm; step 2 defines the `ADMIN` role that administrators grant
+/// through `/roles`.
+pub fn migrations() -> anyhow::Result<Migrations> {
+    let create = Sql::new(sql::CREATE_SQLITE)
+        .postgres(sql::CREATE_POSTGRES)
+        .mysql(sql::CREATE_MYSQL);
+    Ok(Migrations::new("stuff_schema")
+        .step(1, "create", create)?
+        .step(2, "admin role", sql::ROLES)?)
+}
+
+/// Connects with the back-end's queries and warden's, without touching the schema.
+pub async fn open(url: &str) -> anyhow::Result<Database> {
     let mut queries = Queries::from_sources(sql::QUERIES).context("loading queries.sql")?;
     warden::schema::add_queries(&mut queries).context("loading warden's queries")?;
-    let db = Database::connect(url, queries)
+    Database::connect(url, queries)
         .await
-        .with_context(|| format!("connecting to {}", redact(url)))?;
+        .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+/// Connects and migrates: warden's own tables, then the back-end's migrations, then the
+/// initial data if there are no users (so that a first start on an empty database works).
+pub async fn connect(url: &str) -> anyhow::Result<Database> {
+    let db = open(url).await?;
     let applied = warden::schema::apply(&db)
         .await
         .context("applying warden's schema")?;
     if !applied.is_empty() {
         tracing::info!(steps = ?applied.versions(), "applied warden's schema");
     }
-    let create = match db.backend() {
-        Backend::Postgres => sql::CREATE_POSTGRES,
-        Backend::MySql => sql::CREATE_MYSQL,
-        _ => sql::CREATE_SQLITE,
-    };
-    db.run_script(create).await.context("creating the schema")?;
+    let applied = migrations()?
+        .apply(&db)
+        .await
+        .context("applying the migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(steps = ?applied.versions(), "applied the migrations");
+    }
     let users: i64 = db
         .scalar_as("count_users", &json!({}))
         .await
@@ -125,35 +147,13 @@ pub async fn connect(url: &str) -> anyhow::Result<Database> {
             .context("loading the initial data")?;
         tracing::info!("loaded the initial data");
     }
-    // The role administrators grant through `/roles`; `isAdmin` still makes the first ones.
-    SqlRoles::new(db.clone())?
-        .define(
-            "ADMIN",
-            "administrators: users, tokens, the blocklist, roles",
-            ["users.manage"],
-        )
-        .await
-        .context("defining the ADMIN role")?;
     Ok(db)
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// The application, with its shared store: in memory, or Redis when `store_url` says so.
 pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
-    let store = warden::store::connect(settings.store_url.as_deref(), "warden:stuff")
+    let namespace = format!("warden:{}", settings.name);
+    let store = warden::store::connect(settings.store_url.as_deref(), &namespace)
         .await
         .context("connecting to the store")?;
     Ok(app(settings, db, store)?)
@@ -209,14 +209,5 @@ mod tests {
         assert!(limits.ip.is_none() && limits.login.enabled);
         // That they name routes that exist is checked when the app is built: the suite's
         // in-process server has these limits.
-    }
-
-    #[test]
-    fn urls_lose_their_password_in_messages() {
-        assert_eq!(
-            redact("postgres://kiva:EfTLPJBij@pagode/kiva"),
-            "postgres://kiva:***@pagode/kiva"
-        );
-        assert_eq!(redact("sqlite://stuff.db"), "sqlite://stuff.db");
     }
 }

@@ -1,4 +1,6 @@
-//! `stuff`: serve the reference back-end. Settings: flag over environment over default.
+//! `stuff`: serve the reference back-end, or run one of warden's commands on it
+//! (`stuff db migrate`, `stuff routes`, `stuff token issue calvin`, `stuff audit verify`...).
+//! Settings: flag over environment over default.
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -7,22 +9,25 @@ use anyhow::Context as _;
 use clap::Parser;
 use warden::{RunMode, Secret, Server};
 
-/// The seed course's reference back-end on warden.
+/// The seed course's reference back-end on warden. Without a command, it serves.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     /// Address to listen on; port 0 picks a free port [env: WARDEN_LISTEN; default: 127.0.0.1:5000]
-    #[arg(long)]
+    #[arg(long, global = true)]
     listen: Option<String>,
     /// Database URL: sqlite://FILE, postgres://..., mysql://... [env: WARDEN_DATABASE_URL; default: sqlite://stuff.db]
-    #[arg(long)]
+    #[arg(long, global = true)]
     database: Option<String>,
     /// Token signing secret; required in production [env: WARDEN_SECRET]
-    #[arg(long)]
+    #[arg(long, global = true)]
     secret: Option<String>,
     /// development or production [env: WARDEN_MODE; default: development]
-    #[arg(long)]
+    #[arg(long, global = true)]
     mode: Option<RunMode>,
+    /// One of warden's commands instead of serving.
+    #[command(subcommand)]
+    command: Option<warden_cli::Command>,
 }
 
 fn main() -> ExitCode {
@@ -35,16 +40,17 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("stuff: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
 
 #[tokio::main]
-async fn run() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<bool> {
     let cli = Cli::parse();
     let mut settings = stuff::settings()?;
     if let Some(listen) = cli.listen {
@@ -63,6 +69,10 @@ async fn run() -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| stuff::DEFAULT_DATABASE.to_owned());
+    settings.database_url = Some(url.clone());
+    if let Some(command) = cli.command {
+        return command_on(command, settings, &url).await;
+    }
     let db = stuff::connect(&url).await?;
     let app = stuff::build(settings, db.clone()).await?;
     let server = Server::bind(&app.settings().listen, &app.settings().server)
@@ -76,5 +86,23 @@ async fn run() -> anyhow::Result<()> {
     // Seal the rows of the last requests, so that a stopped server leaves none unsealed.
     app.flush_audit().await.context("sealing the audit trail")?;
     db.close().await;
-    Ok(())
+    Ok(true)
+}
+
+/// A warden command on this back-end: `db` commands on the database as it is; the others on
+/// the migrated database and the built application (its routes, its store).
+async fn command_on(
+    command: warden_cli::Command,
+    settings: warden::Settings,
+    url: &str,
+) -> anyhow::Result<bool> {
+    let mut out = std::io::stdout();
+    let ctx = warden_cli::Context::new(settings.clone()).migrations(stuff::migrations()?);
+    if matches!(command, warden_cli::Command::Db(_)) {
+        let db = stuff::open(url).await?;
+        return warden_cli::run_command(command, &ctx.database(db), &mut out).await;
+    }
+    let db = stuff::connect(url).await?;
+    let app = stuff::build(settings, db.clone()).await?;
+    warden_cli::run_command(command, &ctx.database(db).app(&app), &mut out).await
 }

@@ -13,6 +13,7 @@ fn warden(args: &[&str]) -> Output {
         .args(args)
         .env_remove("WARDEN_DATABASE_URL")
         .env_remove("WARDEN_CONFIG")
+        .env_remove("WARDEN_STORE_URL")
         .env("WARDEN_SECRET", SECRET)
         .output()
         .unwrap()
@@ -134,4 +135,331 @@ fn failures_are_one_line_and_exit_2() {
         "{}",
         text(&out)
     );
+}
+
+/// A folder of two migrations, the first with a MySQL variant.
+fn migrations(dir: &Path) -> String {
+    let folder = dir.join("migrations");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("0001_tasks.sql"),
+        "CREATE TABLE tasks(id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL);",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("0001_tasks.mysql.sql"),
+        "CREATE TABLE tasks(id INTEGER AUTO_INCREMENT PRIMARY KEY, title VARCHAR(100) NOT NULL);",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("0002_done.sql"),
+        "ALTER TABLE tasks ADD COLUMN done BOOLEAN NOT NULL DEFAULT FALSE;",
+    )
+    .unwrap();
+    folder.display().to_string()
+}
+
+/// `db migrate` twice (the second changes nothing), `db status`, then an edited migration
+/// refused by both.
+fn migrate_and_status(url: &str, dir: &Path) {
+    let folder = migrations(dir);
+    let out = warden(&["db", "migrate", "--database", url, "--dir", &folder]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        text(&out),
+        "warden's schema: applied 1, 2, 3, 4, 5, 6 (now version 6)\n\
+         app_schema: applied 1, 2 (now version 2)\n"
+    );
+    let out = warden(&["db", "migrate", "--database", url, "--dir", &folder]);
+    assert_eq!(
+        text(&out),
+        "warden's schema: up to date (version 6)\napp_schema: up to date (version 2)\n"
+    );
+    let out = warden(&["db", "status", "--database", url, "--dir", &folder]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status = text(&out);
+    assert!(status.contains("app_schema:\n  0001 tasks"), "{status}");
+    assert!(status.contains("0006 audit"), "{status}");
+    assert!(!status.contains("pending"), "{status}");
+
+    std::fs::write(
+        Path::new(&folder).join("0002_done.sql"),
+        "ALTER TABLE tasks ADD COLUMN finished BOOLEAN NOT NULL DEFAULT FALSE;",
+    )
+    .unwrap();
+    let out = warden(&["db", "status", "--database", url, "--dir", &folder]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("0002 done                     CHANGED"),
+        "{}",
+        text(&out)
+    );
+    let out = warden(&["db", "migrate", "--database", url, "--dir", &folder]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let refused = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        refused.starts_with("warden: migration error: migrations of app_schema: step 2 done")
+            && refused.contains("step 2 done was changed after it was applied"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn db_migrate_and_status_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    migrate_and_status(&url, dir.path());
+}
+
+/// A scratch database beside the one `var` names, for `test`, dropped after; skipped (or
+/// failed under CI) without the variable.
+async fn on_scratch(var: &str, test: impl FnOnce(&str)) {
+    let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{var} is not set, and CI must run every test"
+        );
+        eprintln!("skipped: set {var}");
+        return;
+    };
+    let admin = Database::connect(&url, Queries::new()).await.unwrap();
+    let name = format!("warden_cli_{}", std::process::id());
+    admin
+        .run_script(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .run_script(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (server, _) = url.rsplit_once('/').unwrap();
+    test(&format!("{server}/{name}"));
+    admin
+        .run_script(&format!("DROP DATABASE {name}"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn db_migrate_and_status_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    on_scratch("WARDEN_TEST_POSTGRES_URL", |url| {
+        migrate_and_status(url, dir.path());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn db_migrate_and_status_on_mysql() {
+    let dir = tempfile::tempdir().unwrap();
+    on_scratch("WARDEN_TEST_MYSQL_URL", |url| {
+        migrate_and_status(url, dir.path());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tokens_are_issued_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, url) = trail(&dir.path().join("t.db"), 0).await;
+    let out = warden(&["token", "issue", "calvin", "--database", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert!(token.starts_with("warden:calvin:"), "{token}");
+    assert_eq!(token.trim().split(':').count(), 4, "{token}");
+
+    let out = warden(&["token", "revoke", "calvin", "--database", &url]);
+    assert_eq!(text(&out), "revoked every token of calvin\n");
+    let revoked = db
+        .rows("warden_revocation_live", &serde_json::json!({ "now": 0 }))
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["login"], "calvin");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["token", "issue", "calvin", "--database", &url])
+        .env_remove("WARDEN_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out).trim(),
+        "warden: tokens are signed with the server's secret: set WARDEN_SECRET"
+    );
+}
+
+#[test]
+fn routes_need_a_back_end() {
+    let out = warden(&["routes", "--database", "sqlite::memory:"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("run this command through its binary"),
+        "{}",
+        text(&out)
+    );
+}
+
+const USER_QUERIES: &str = "
+-- name: warden_user^
+SELECT login, pword AS password FROM users WHERE login = :login;
+-- name: warden_set_password!
+UPDATE users SET pword = :password WHERE login = :login;
+-- name: warden_user_add!
+INSERT INTO users(login, pword) VALUES (:login, :password);
+-- name: warden_user_list
+SELECT login FROM users ORDER BY login;
+-- name: warden_user_remove!
+DELETE FROM users WHERE login = :login;
+-- name: user_hash$
+SELECT pword FROM users WHERE login = :login;
+";
+
+/// `warden ARGS` with `stdin` as its standard input.
+fn warden_with_input(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .env_remove("WARDEN_DATABASE_URL")
+        .env_remove("WARDEN_CONFIG")
+        .env_remove("WARDEN_STORE_URL")
+        .env("WARDEN_SECRET", SECRET)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn users_are_added_changed_grouped_disabled_removed_and_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u.db");
+    let url = format!("sqlite://{}", path.display());
+    let queries = dir.path().join("queries.sql");
+    std::fs::write(&queries, USER_QUERIES).unwrap();
+    let queries = queries.display().to_string();
+    let (db, _) = trail(&path, 0).await;
+    db.run_script("CREATE TABLE users(login TEXT PRIMARY KEY, pword TEXT NOT NULL)")
+        .await
+        .unwrap();
+    let with = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        all.extend([
+            "--database".into(),
+            url.clone(),
+            "--queries".into(),
+            queries.clone(),
+        ]);
+        all
+    };
+    let run = |args: &[&str], input: &str| {
+        let args = with(args);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        warden_with_input(&args, input)
+    };
+    let mut user_queries = Queries::new();
+    user_queries.add_str("q.sql", USER_QUERIES).unwrap();
+    let users = Database::connect(&url, user_queries).await.unwrap();
+    let hash_of = |login: &'static str| {
+        let users = users.clone();
+        async move {
+            users
+                .scalar_as::<Option<String>, _>("user_hash", &serde_json::json!({ "login": login }))
+                .await
+                .unwrap()
+        }
+    };
+
+    let out = run(
+        &["user", "add", "hobbes", "--group", "ADMIN"],
+        "tiger-stripes-42\n",
+    );
+    assert_eq!(text(&out), "added hobbes\n");
+    assert!(hash_of("hobbes").await.unwrap().starts_with("$argon2id$"));
+    let out = run(&["user", "add", "hobbes"], "tiger-stripes-42\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("exists already"), "{}", text(&out));
+    let out = run(&["user", "add", "susie"], "short\n");
+    assert_eq!(out.status.code(), Some(2), "a weak password is refused");
+
+    let before = hash_of("hobbes").await.unwrap();
+    let out = run(&["user", "passwd", "hobbes"], "new-stripes-for-hobbes\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(hash_of("hobbes").await.unwrap(), before);
+
+    let out = run(
+        &[
+            "user", "groups", "hobbes", "--add", "EDITOR", "--remove", "ADMIN",
+        ],
+        "",
+    );
+    assert_eq!(text(&out), "hobbes\tEDITOR\n");
+
+    std::fs::write(
+        dir.path().join("users.in"),
+        "calvin:hobbes-is-a-tiger\nsusie:x\nbroken line\n",
+    )
+    .unwrap();
+    let users_in = dir.path().join("users.in").display().to_string();
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(out.status.code(), Some(2));
+    let refused = text(&out);
+    assert!(refused.contains("nothing imported"), "{refused}");
+    assert!(refused.contains("line 2: susie:"), "{refused}");
+    assert!(
+        refused.contains("line 3: expected login:password"),
+        "{refused}"
+    );
+    assert_eq!(hash_of("calvin").await, None, "nothing half-imported");
+
+    std::fs::write(
+        dir.path().join("users.in"),
+        "calvin:hobbes-is-a-tiger\nsusie:derkins-the-rabbit\nhobbes:whatever-it-is-now\n",
+    )
+    .unwrap();
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(text(&out), "imported 2 users (1 already there)\n");
+    let out = run(&["user", "import", &users_in], "");
+    assert_eq!(text(&out), "imported 0 users (3 already there)\n");
+
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "login,password,groups\nrosalyn,babysitter-of-calvin,ADMIN;SITTER\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("users.csv").display().to_string();
+    assert_eq!(
+        text(&run(&["user", "import", &csv], "")),
+        "imported 1 users (0 already there)\n"
+    );
+    assert_eq!(
+        text(&run(&["user", "list"], "")),
+        "calvin\t\nhobbes\tEDITOR\nrosalyn\tADMIN,SITTER\nsusie\t\n"
+    );
+
+    assert_eq!(
+        text(&run(&["user", "disable", "susie"], "")),
+        "disabled susie; their tokens are revoked\n"
+    );
+    assert_eq!(hash_of("susie").await.as_deref(), Some("!disabled"));
+    assert_eq!(
+        text(&run(&["user", "remove", "rosalyn"], "")),
+        "removed rosalyn\n"
+    );
+    assert_eq!(
+        text(&run(&["user", "list"], "")),
+        "calvin\t\nhobbes\tEDITOR\nsusie\t\n"
+    );
+
+    let out = warden(&["user", "list", "--database", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--queries FILE"), "{}", text(&out));
 }

@@ -22,7 +22,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use warden_sql::{Database, TxMode};
+use warden_sql::{Database, Transaction, TxMode};
 
 use super::entry::{Entry, timestamp};
 use crate::encoding::{hex, unhex};
@@ -96,13 +96,19 @@ pub async fn seal(db: &Database) -> Result<u64> {
     }
 }
 
-async fn seal_batch(db: &Database) -> Result<u64> {
+/// A write transaction holding the chain head's row lock, and the head.
+async fn locked_head(db: &Database) -> Result<(Transaction, Head)> {
     let mut tx = db.begin(TxMode::Write).await?;
     tx.execute("warden_audit_head_lock", &()).await?;
-    let head: Head = tx
+    let head = tx
         .one_as("warden_audit_head", &())
         .await?
         .ok_or_else(|| Error::internal("warden_audit_head has no row"))?;
+    Ok((tx, head))
+}
+
+async fn seal_batch(db: &Database) -> Result<u64> {
+    let (mut tx, head) = locked_head(db).await?;
     let rows: Vec<Entry> = tx
         .rows_as("warden_audit_unsealed", &json!({ "limit": BATCH }))
         .await?;
@@ -293,12 +299,7 @@ pub async fn archive(
     out: &mut (dyn Write + Send),
 ) -> Result<Archived> {
     seal(db).await?;
-    let mut tx = db.begin(TxMode::Write).await?;
-    tx.execute("warden_audit_head_lock", &()).await?;
-    let head: Head = tx
-        .one_as("warden_audit_head", &())
-        .await?
-        .ok_or_else(|| Error::internal("warden_audit_head has no row"))?;
+    let (mut tx, head) = locked_head(db).await?;
     let checkpoints: Vec<Checkpoint> = tx.rows_as("warden_audit_checkpoints", &()).await?;
     let mut seq = checkpoints.last().map_or(0, |c| c.upto);
     let (mut rows, mut last_hash) = (0u64, None);

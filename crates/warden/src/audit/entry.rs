@@ -57,7 +57,8 @@ const MAX_DETAIL: usize = 4096;
 
 /// The request as the audit sees it once the response is known.
 pub(crate) struct Request<'a> {
-    pub(crate) at: String,
+    /// When the response was ready (formatted only for a request that is recorded).
+    pub(crate) at: std::time::SystemTime,
     pub(crate) method: &'a Method,
     pub(crate) status: StatusCode,
 }
@@ -108,11 +109,11 @@ pub(crate) fn decide(request: &Request<'_>, facts: Facts) -> Option<Entry> {
     });
     Some(Entry {
         id: 0,
-        at: request.at.clone(),
+        at: timestamp(request.at),
         request_id: facts
             .origin
             .as_ref()
-            .map_or_else(|| "-".to_owned(), |o| clean(&o.0)),
+            .map_or_else(|| "-".to_owned(), |o| clean(o.0.as_str())),
         actor,
         tenant,
         client_ip: facts

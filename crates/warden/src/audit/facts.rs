@@ -11,6 +11,8 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde_json::Value;
 
+use crate::request_id::RequestId;
+
 /// A route's audit facts, computed once when the application is built.
 #[derive(Debug)]
 pub(crate) struct RouteFacts {
@@ -37,8 +39,8 @@ pub(crate) struct Facts {
     pub(crate) detail: Option<Value>,
     /// The login that a refused credential claimed.
     pub(crate) attempted: Option<String>,
-    /// The request id and the client IP.
-    pub(crate) origin: Option<(String, IpAddr)>,
+    /// The request id and the client IP (kept as they are: most requests record nothing).
+    pub(crate) origin: Option<(RequestId, IpAddr)>,
     /// The authenticated user's login and tenant.
     pub(crate) user: Option<(String, Option<String>)>,
 }
@@ -114,8 +116,8 @@ impl Audit {
     }
 
     /// Where the request comes from.
-    pub(crate) fn origin(&self, request_id: &str, client: IpAddr) {
-        self.with(|f| f.origin = Some((request_id.to_owned(), client)));
+    pub(crate) fn origin(&self, request_id: RequestId, client: IpAddr) {
+        self.with(|f| f.origin = Some((request_id, client)));
     }
 
     /// Who made the request.

@@ -238,7 +238,7 @@ where
             .get::<RequestId>()
             .cloned()
             .unwrap_or_default();
-        audit.origin(id.as_str(), ClientIp::of(&parts.extensions).ip());
+        audit.origin(id, ClientIp::of(&parts.extensions).ip());
     }
     // Limits per route and tag come first, so that refused requests pay no body read and no
     // password hash.

@@ -6,9 +6,11 @@ mod tx;
 pub use tx::Tx;
 pub(crate) use tx::TxLayer;
 #[doc(no_inline)]
+pub use warden_sql::migrations;
+#[doc(no_inline)]
 pub use warden_sql::{
     Backend, Database, Error as SqlError, ErrorKind as SqlErrorKind, Options, Queries, Query,
-    QueryKind, Row, Transaction, TxMode,
+    QueryKind, Row, Transaction, TxMode, redact_url,
 };
 
 use std::time::Duration;

@@ -240,7 +240,7 @@ where
 /// transaction is committed or rolled back.
 async fn settle_audited(tx: &Tx, keep: bool, status: StatusCode, a: Audited) -> Result<()> {
     let request = audit::Request {
-        at: audit::timestamp(a.trail.now()),
+        at: a.trail.now(),
         method: &a.method,
         status,
     };

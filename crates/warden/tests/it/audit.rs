@@ -460,22 +460,30 @@ async fn tampering_is_refused_then_detected_on_sqlite() {
 
 #[tokio::test]
 async fn tampering_is_refused_then_detected_on_postgres() {
-    if let Some(url) = service_url("WARDEN_TEST_POSTGRES_URL", "audit tampering on PostgreSQL") {
-        on_scratch(&url, |db| async move {
+    on_scratch(
+        "WARDEN_TEST_POSTGRES_URL",
+        "audit tampering",
+        |url| async move {
+            let db = database(&url).await;
             tampering_is_refused_then_detected(&db).await;
-        })
-        .await;
-    }
+            db.close().await;
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn tampering_is_refused_then_detected_on_mysql() {
-    if let Some(url) = service_url("WARDEN_TEST_MYSQL_URL", "audit tampering on MySQL") {
-        on_scratch(&url, |db| async move {
+    on_scratch(
+        "WARDEN_TEST_MYSQL_URL",
+        "audit tampering",
+        |url| async move {
+            let db = database(&url).await;
             tampering_is_refused_then_detected(&db).await;
-        })
-        .await;
-    }
+            db.close().await;
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -526,17 +534,18 @@ async fn archiving_leaves_a_signed_checkpoint_and_a_chain_that_still_verifies() 
     assert!(db.run_script("DELETE FROM warden_audit").await.is_err());
 }
 
-/// Runs `test` on a fresh database beside the one `url` names, with warden's schema, then
-/// drops it.
-async fn on_scratch<F, Fut>(url: &str, test: F)
+/// Runs `test` with the URL of a fresh database beside the one `var` names (skipped without
+/// it), then drops that database.
+async fn on_scratch<F, Fut>(var: &str, what: &str, test: F)
 where
-    F: FnOnce(Database) -> Fut,
+    F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let (admin, scratch, name) = scratch_database(url).await;
-    let db = database(&scratch).await;
-    test(db.clone()).await;
-    db.close().await;
+    let Some(url) = service_url(var, &format!("{what} ({var})")) else {
+        return;
+    };
+    let (admin, scratch, name) = scratch_database(&url).await;
+    test(scratch).await;
     admin
         .run_script(&format!("DROP DATABASE {name}"))
         .await
@@ -615,26 +624,22 @@ async fn two_processes_keep_one_chain_on_sqlite() {
 
 #[tokio::test]
 async fn two_processes_keep_one_chain_on_postgres() {
-    if let Some(url) = service_url("WARDEN_TEST_POSTGRES_URL", "audit chain on PostgreSQL") {
-        let (admin, scratch, name) = scratch_database(&url).await;
-        two_processes_keep_one_chain(&scratch).await;
-        admin
-            .run_script(&format!("DROP DATABASE {name}"))
-            .await
-            .unwrap();
-    }
+    on_scratch(
+        "WARDEN_TEST_POSTGRES_URL",
+        "audit chain",
+        |url| async move {
+            two_processes_keep_one_chain(&url).await;
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn two_processes_keep_one_chain_on_mysql() {
-    if let Some(url) = service_url("WARDEN_TEST_MYSQL_URL", "audit chain on MySQL") {
-        let (admin, scratch, name) = scratch_database(&url).await;
-        two_processes_keep_one_chain(&scratch).await;
-        admin
-            .run_script(&format!("DROP DATABASE {name}"))
-            .await
-            .unwrap();
-    }
+    on_scratch("WARDEN_TEST_MYSQL_URL", "audit chain", |url| async move {
+        two_processes_keep_one_chain(&url).await;
+    })
+    .await;
 }
 
 #[tokio::test]

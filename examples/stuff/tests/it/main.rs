@@ -6,6 +6,7 @@
 
 mod audit;
 mod auth;
+mod commands;
 mod common;
 mod compute;
 mod errors;
