@@ -10,6 +10,7 @@
 //! warden user import users.in --queries queries.sql   # login:password lines, argon2id
 //! warden token issue calvin               # a compact token (or JWT, as configured)
 //! warden token revoke calvin              # every token calvin holds (the kick)
+//! warden key add calvin --name ci         # an API key, shown once
 //! warden audit verify                     # exit 0 if the audit chain is intact, 1 if not
 //! warden audit seal
 //! warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
@@ -40,6 +41,7 @@
 
 mod audit;
 mod db;
+mod key;
 mod routes;
 mod token;
 mod user;
@@ -54,6 +56,7 @@ use warden::{App, Settings};
 
 pub use audit::AuditCommand;
 pub use db::DbCommand;
+pub use key::KeyCommand;
 pub use token::TokenCommand;
 pub use user::UserCommand;
 
@@ -98,6 +101,9 @@ pub enum Command {
     /// Tokens: issue one for a user, revoke all of a user's.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// API keys: make one for a user (shown once), list them, revoke one.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// The audit trail: verify its hash chain, seal pending rows, archive old ones.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -214,6 +220,7 @@ pub async fn run_command(
         Command::Db(command) => db::run(command, ctx, out).await,
         Command::User(command) => user::run(command, ctx, out).await,
         Command::Token(command) => token::run(command, ctx, out).await,
+        Command::Key(command) => key::run(command, ctx, out).await,
         Command::Audit(command) => audit::run(command, ctx, out).await,
         Command::Routes => routes::run(ctx, out),
     }

@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use clap::Subcommand;
 use warden::App;
+use warden::api_keys::SqlApiKeys;
 
 use crate::Context;
 
@@ -70,8 +71,9 @@ impl AppRef<'_> {
     }
 }
 
-/// The back-end's application; else one with the settings' store and the database (for
-/// durable revocations), and no routes: enough to sign and revoke.
+/// The back-end's application; else one with the settings' store, the database (durable
+/// revocations) and warden's API key table, and no routes of its own: enough to sign, revoke
+/// and keep keys.
 pub(crate) async fn app_for<'a>(ctx: &Context<'a>) -> anyhow::Result<AppRef<'a>> {
     if let Some(app) = ctx.app {
         return Ok(AppRef::Borrowed(app));
@@ -82,9 +84,11 @@ pub(crate) async fn app_for<'a>(ctx: &Context<'a>) -> anyhow::Result<AppRef<'a>>
     let store = warden::store::connect(ctx.settings.store_url.as_deref(), &namespace)
         .await
         .context("connecting to the store")?;
+    let keys = SqlApiKeys::new(db.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let app = App::builder(ctx.settings.clone())
         .database(db)
         .store(store)
+        .api_keys(keys)
         .build()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(AppRef::Owned(Box::new(app)))

@@ -463,3 +463,33 @@ async fn users_are_added_changed_grouped_disabled_removed_and_imported() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("--queries FILE"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn api_keys_are_made_once_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_db, url) = trail(&dir.path().join("k.db"), 0).await;
+    let out = warden(&["key", "add", "calvin", "--name", "ci", "--database", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let key = String::from_utf8(out.stdout).unwrap();
+    let key = key.trim();
+    assert!(key.starts_with("wk_") && key.contains('.'), "{key}");
+    let id = key.trim_start_matches("wk_").split('.').next().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shown once"));
+
+    let listed = text(&warden(&["key", "list", "calvin", "--database", &url]));
+    assert!(
+        listed.starts_with(&format!("{id}\tci\tcreated ")),
+        "{listed}"
+    );
+    assert!(listed.trim_end().ends_with("last used never"), "{listed}");
+    assert!(!listed.contains(key), "the list never shows a secret");
+
+    let out = warden(&["key", "revoke", "calvin", id, "--database", &url]);
+    assert_eq!(text(&out), format!("revoked key {id} of calvin\n"));
+    assert_eq!(
+        text(&warden(&["key", "list", "calvin", "--database", &url])),
+        ""
+    );
+    let out = warden(&["key", "revoke", "calvin", id, "--database", &url]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -14,7 +14,7 @@ use axum::Router;
 
 use crate::audit::{Audit, Trail};
 use crate::authn::CurrentUser;
-use crate::authn::api_keys::ApiKeyStore;
+use crate::authn::api_keys::{ApiKey, ApiKeyStore, CreatedKey};
 use crate::authn::{Authenticator, Tokens};
 use crate::authz::{
     GroupChecker, ObjectCapability, ObjectChecker, Policy, Predict, RouteCapability,
@@ -140,6 +140,22 @@ impl App {
     /// change counts at once rather than when the cache entry runs out.
     pub fn forget_user(&self, login: &str) {
         self.auth.forget(login);
+    }
+
+    /// Makes an API key named `name` for `login` (command-line tools): its text is in the
+    /// answer only, the store keeps its hash. Needs [`AppBuilder::api_keys`].
+    pub async fn create_api_key(&self, login: &str, name: &str) -> crate::Result<CreatedKey> {
+        self.auth.create_key(login, name).await
+    }
+
+    /// The live API keys of `login`, without their secrets.
+    pub async fn api_keys(&self, login: &str) -> crate::Result<Vec<ApiKey>> {
+        self.auth.keys_of(login).await
+    }
+
+    /// Revokes `login`'s API key `id`; `false` if it had no such live key.
+    pub async fn revoke_api_key(&self, login: &str, id: &str) -> crate::Result<bool> {
+        self.auth.revoke_key(login, id).await
     }
 
     /// Revokes every token the user holds (a kick): every process refuses them within a

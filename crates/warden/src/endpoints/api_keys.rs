@@ -12,10 +12,10 @@ use axum::Json;
 use axum::extract::FromRequestParts;
 use http::StatusCode;
 use http::request::Parts;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::audit::Audit;
-use crate::authn::api_keys::{ApiKey, ApiKeyStore, generate, matches, parse};
+use crate::authn::api_keys::{ApiKey, ApiKeyStore, CreatedKey, matches, parse};
 use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
 use crate::error::{Error, Result};
@@ -71,13 +71,6 @@ struct NewKey {
     name: String,
 }
 
-#[derive(Serialize)]
-struct Created {
-    id: String,
-    name: String,
-    key: String,
-}
-
 async fn create(
     user: CurrentUser,
     keys: Keys,
@@ -85,31 +78,20 @@ async fn create(
 ) -> Result<(
     StatusCode,
     [(http::HeaderName, &'static str); 1],
-    Json<Created>,
+    Json<CreatedKey>,
 )> {
     not_for_scoped(&user)?;
-    let name = p.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(Error::bad_request("a key name has 1 to 64 characters"));
-    }
-    let new = generate(&keys.0.auth().services.sealer)?;
-    let record = ApiKey::new(new.id.clone(), user.login(), name, new.hash)
-        .with_sealed_signing_key(new.sealed_signing_key);
-    keys.store()?.create(&record).await?;
+    let created = keys.0.auth().create_key(user.login(), &p.name).await?;
     Ok((
         StatusCode::CREATED,
         [(http::header::CACHE_CONTROL, "no-store")],
-        Json(Created {
-            id: new.id,
-            name: name.to_owned(),
-            key: new.text,
-        }),
+        Json(created),
     ))
 }
 
 async fn list(user: CurrentUser, keys: Keys) -> Result<Json<Vec<ApiKey>>> {
     not_for_scoped(&user)?;
-    Ok(Json(keys.store()?.list(user.login()).await?))
+    Ok(Json(keys.0.auth().keys_of(user.login()).await?))
 }
 
 #[derive(Deserialize)]
@@ -119,10 +101,9 @@ struct KeyId {
 
 async fn revoke(user: CurrentUser, keys: Keys, Params(p): Params<KeyId>) -> Result<StatusCode> {
     not_for_scoped(&user)?;
-    if !keys.store()?.revoke(user.login(), &p.id).await? {
+    if !keys.0.auth().revoke_key(user.login(), &p.id).await? {
         return Err(Error::not_found(format!("no such key: {}", p.id)));
     }
-    keys.0.auth().forget_key(&p.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -27,7 +27,7 @@ pub use sql::SqlApiKeys;
 
 use crate::encoding::hex;
 use crate::encoding::random_id;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use futures_util::future::BoxFuture;
 
 /// A stored API key, without its secret.
@@ -180,6 +180,66 @@ pub(crate) struct NewKey {
     pub(crate) id: String,
     pub(crate) hash: String,
     pub(crate) sealed_signing_key: String,
+}
+
+/// A key just made: its id and its text, shown once.
+#[derive(Clone, Serialize)]
+pub struct CreatedKey {
+    /// The key's public id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The whole key (`wk_ID.SECRET`): shown once, never stored.
+    pub key: String,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+impl super::Authenticator {
+    fn key_store(&self) -> Result<&dyn ApiKeyStore> {
+        self.services
+            .api_keys
+            .as_deref()
+            .ok_or_else(|| Error::internal("API keys used without a key store"))
+    }
+
+    /// Makes a key named `name` for `login` and stores it (its hash and sealed signing key).
+    pub(crate) async fn create_key(&self, login: &str, name: &str) -> Result<CreatedKey> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(Error::bad_request("a key name has 1 to 64 characters"));
+        }
+        let new = generate(&self.services.sealer)?;
+        let record = ApiKey::new(new.id.clone(), login, name, new.hash)
+            .with_sealed_signing_key(new.sealed_signing_key);
+        self.key_store()?.create(&record).await?;
+        Ok(CreatedKey {
+            id: new.id,
+            name: name.to_owned(),
+            key: new.text,
+        })
+    }
+
+    /// The live keys of `login`.
+    pub(crate) async fn keys_of(&self, login: &str) -> Result<Vec<ApiKey>> {
+        self.key_store()?.list(login).await
+    }
+
+    /// Revokes `login`'s key `id` (and what this process caches of it); `false` if there was
+    /// no such live key.
+    pub(crate) async fn revoke_key(&self, login: &str, id: &str) -> Result<bool> {
+        let revoked = self.key_store()?.revoke(login, id).await?;
+        self.forget_key(id);
+        Ok(revoked)
+    }
 }
 
 /// Makes a new key, its signing key sealed by `sealer`.
