@@ -678,3 +678,80 @@ async fn requests_refused_by_the_blocklist_are_recorded_and_folded() {
         ]
     );
 }
+
+/// On any backend: a rolled-back change leaves neither its data nor a row, committed changes
+/// leave one row each, and archiving the oldest leaves a chain that verifies.
+async fn rollback_then_archive(db: &Database) {
+    let app = app(db, |_| {});
+    let client = client_of(&app);
+    client
+        .post("/notes/fail")
+        .user("hobbes")
+        .form(&[("text", "never")])
+        .expect(409)
+        .await;
+    for text in ["kept1", "kept2", "kept3"] {
+        client
+            .post("/notes")
+            .user("hobbes")
+            .form(&[("text", text)])
+            .expect(201)
+            .await;
+    }
+    let never: i64 = db
+        .scalar_as("count_notes", &json!({"text": "never"}))
+        .await
+        .unwrap();
+    assert_eq!(never, 0);
+    app.flush_audit().await.unwrap();
+    let all = rows(db).await;
+    assert_eq!(
+        all.len(),
+        3,
+        "one row per committed change, none for the rolled-back one"
+    );
+    assert!(all.iter().all(|r| r.outcome == 201));
+
+    let mut exported = Vec::new();
+    let archived = audit::archive(db, SECRET.as_bytes(), &all[2].at, &mut exported)
+        .await
+        .unwrap();
+    assert_eq!(archived.rows, 2);
+    let report = audit::verify(db, Some(SECRET.as_bytes())).await.unwrap();
+    assert!(report.is_intact(), "{:?}", report.broken);
+    assert_eq!((report.checked, report.checkpoints.len()), (1, 1));
+}
+
+#[tokio::test]
+async fn rollback_then_archive_on_postgres() {
+    on_scratch(
+        "WARDEN_TEST_POSTGRES_URL",
+        "audit rollback and archive",
+        |url| async move {
+            let db = database(&url).await;
+            rollback_then_archive(&db).await;
+            db.close().await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rollback_then_archive_on_mysql() {
+    on_scratch(
+        "WARDEN_TEST_MYSQL_URL",
+        "audit rollback and archive",
+        |url| async move {
+            let db = database(&url).await;
+            rollback_then_archive(&db).await;
+            db.close().await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rollback_then_archive_on_sqlite() {
+    let (_dir, db) = sqlite().await;
+    rollback_then_archive(&db).await;
+}
