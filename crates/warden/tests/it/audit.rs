@@ -398,6 +398,71 @@ async fn concurrent_changes_leave_exactly_one_row_each_and_the_chain_verifies() 
     assert_eq!(rows(&db).await.len(), 40);
 }
 
+/// Runs `test` with the URL of a fresh database beside the one `var` names (skipped without
+/// it), then drops that database.
+async fn on_scratch<F, Fut>(var: &str, what: &str, test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(url) = service_url(var, &format!("{what} ({var})")) else {
+        return;
+    };
+    let (admin, scratch, name) = scratch_database(&url).await;
+    test(scratch).await;
+    admin
+        .run_script(&format!("DROP DATABASE {name}"))
+        .await
+        .unwrap();
+}
+
+/// Runs `test` on a fresh database with warden's schema beside the one `var` names, then
+/// closes and drops it.
+async fn on_server<F, Fut>(var: &str, what: &str, test: F)
+where
+    F: FnOnce(Database) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    on_scratch(var, what, |url| async move {
+        let db = database(&url).await;
+        test(db.clone()).await;
+        db.close().await;
+    })
+    .await;
+}
+
+/// A module of three tests running `$check` (an `async fn(&Database)`): on SQLite, and on
+/// PostgreSQL and MariaDB when their URLs are set.
+macro_rules! on_every_backend {
+    ($check:ident) => {
+        mod $check {
+            #[tokio::test]
+            async fn sqlite() {
+                let (_dir, db) = super::sqlite().await;
+                super::$check(&db).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let what = stringify!($check);
+                super::on_server("WARDEN_TEST_POSTGRES_URL", what, |db| async move {
+                    super::$check(&db).await;
+                })
+                .await;
+            }
+
+            #[tokio::test]
+            async fn mysql() {
+                let what = stringify!($check);
+                super::on_server("WARDEN_TEST_MYSQL_URL", what, |db| async move {
+                    super::$check(&db).await;
+                })
+                .await;
+            }
+        }
+    };
+}
+
 /// The trail's tables as an attacker with SQL access sees them: the triggers refuse edits;
 /// once the attacker drops them, verify finds what was changed.
 async fn tampering_is_refused_then_detected(db: &Database) {
@@ -452,39 +517,7 @@ async fn tampering_is_refused_then_detected(db: &Database) {
     assert!(broken.reason.contains("missing"), "{broken}");
 }
 
-#[tokio::test]
-async fn tampering_is_refused_then_detected_on_sqlite() {
-    let (_dir, db) = sqlite().await;
-    tampering_is_refused_then_detected(&db).await;
-}
-
-#[tokio::test]
-async fn tampering_is_refused_then_detected_on_postgres() {
-    on_scratch(
-        "WARDEN_TEST_POSTGRES_URL",
-        "audit tampering",
-        |url| async move {
-            let db = database(&url).await;
-            tampering_is_refused_then_detected(&db).await;
-            db.close().await;
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn tampering_is_refused_then_detected_on_mysql() {
-    on_scratch(
-        "WARDEN_TEST_MYSQL_URL",
-        "audit tampering",
-        |url| async move {
-            let db = database(&url).await;
-            tampering_is_refused_then_detected(&db).await;
-            db.close().await;
-        },
-    )
-    .await;
-}
+on_every_backend!(tampering_is_refused_then_detected);
 
 #[tokio::test]
 async fn archiving_leaves_a_signed_checkpoint_and_a_chain_that_still_verifies() {
@@ -532,24 +565,6 @@ async fn archiving_leaves_a_signed_checkpoint_and_a_chain_that_still_verifies() 
     assert!(forged.broken.unwrap().reason.contains("signature"));
     // Rows not archived still cannot be deleted.
     assert!(db.run_script("DELETE FROM warden_audit").await.is_err());
-}
-
-/// Runs `test` with the URL of a fresh database beside the one `var` names (skipped without
-/// it), then drops that database.
-async fn on_scratch<F, Fut>(var: &str, what: &str, test: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(url) = service_url(var, &format!("{what} ({var})")) else {
-        return;
-    };
-    let (admin, scratch, name) = scratch_database(&url).await;
-    test(scratch).await;
-    admin
-        .run_script(&format!("DROP DATABASE {name}"))
-        .await
-        .unwrap();
 }
 
 // Two processes writing to one trail: this test binary runs itself again as the second
@@ -722,36 +737,4 @@ async fn rollback_then_archive(db: &Database) {
     assert_eq!((report.checked, report.checkpoints.len()), (1, 1));
 }
 
-#[tokio::test]
-async fn rollback_then_archive_on_postgres() {
-    on_scratch(
-        "WARDEN_TEST_POSTGRES_URL",
-        "audit rollback and archive",
-        |url| async move {
-            let db = database(&url).await;
-            rollback_then_archive(&db).await;
-            db.close().await;
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rollback_then_archive_on_mysql() {
-    on_scratch(
-        "WARDEN_TEST_MYSQL_URL",
-        "audit rollback and archive",
-        |url| async move {
-            let db = database(&url).await;
-            rollback_then_archive(&db).await;
-            db.close().await;
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rollback_then_archive_on_sqlite() {
-    let (_dir, db) = sqlite().await;
-    rollback_then_archive(&db).await;
-}
+on_every_backend!(rollback_then_archive);
