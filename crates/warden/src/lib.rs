@@ -82,6 +82,7 @@ mod endpoints;
 mod error;
 mod guards;
 mod http;
+mod login;
 mod params;
 mod request_id;
 mod routing;

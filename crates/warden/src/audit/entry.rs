@@ -6,6 +6,7 @@ use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::facts::Facts;
+use crate::login::fold;
 
 /// One row of the audit trail, as stored (`warden_audit`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +93,8 @@ pub(crate) fn decide(request: &Request<'_>, facts: Facts) -> Option<Entry> {
             clean(login),
             tenant.as_deref().map(clean).unwrap_or_default(),
         ),
-        (None, Some(attempted)) => (clean(attempted), String::new()),
+        // A refused login is recorded as the account it would be (case and width folded).
+        (None, Some(attempted)) => (clean(&fold(attempted)), String::new()),
         (None, None) => (String::new(), String::new()),
     };
     let (target_domain, target_id) = match facts.target {

@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use futures_util::future::join3;
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 
 use super::limits::IpKey;
 use crate::encoding::hex;
 use crate::error::{Error, Result};
+use crate::login::fold;
 use crate::settings::LoginThrottleSettings;
 use crate::store::{Count, Store};
 
@@ -168,10 +168,7 @@ fn throttled(wait: Duration) -> Error {
 /// (`Hobbes`, `HOBBES` and the full-width `ｈｏｂｂｅｓ` are one account), hashed so that keys
 /// have a bounded length and the store holds no logins.
 fn account_id(login: &str) -> String {
-    let folded: String = login.trim().nfkc().flat_map(char::to_lowercase).collect();
-    // Lowercasing may produce characters that NFKC composes differently: normalise again.
-    let folded: String = folded.nfkc().collect();
-    hex(&Sha256::digest(folded.as_bytes())[..16])
+    hex(&Sha256::digest(fold(login).as_bytes())[..16])
 }
 
 #[cfg(test)]

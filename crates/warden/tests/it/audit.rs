@@ -291,11 +291,18 @@ async fn client_text_cannot_forge_lines_in_the_trail() {
         .await;
     let rows = rows(&db).await;
     assert_eq!(rows.len(), 1);
+    // Cleaned, and folded as the account it would be (case and width).
     assert_eq!(
         rows[0].actor,
-        "eve\u{FFFD}\u{FFFD}2026-11-30 INFO admin logged in\u{FFFD}[0m\u{FFFD}"
+        "eve\u{FFFD}\u{FFFD}2026-11-30 info admin logged in\u{FFFD}[0m\u{FFFD}"
     );
     assert_eq!(audit::sanitize(&rows[0].actor), rows[0].actor);
+    client
+        .get("/notes")
+        .basic_auth("ＤＯＲＡ", "x")
+        .expect(401)
+        .await;
+    assert_eq!(self::rows(&db).await[1].actor, "dora");
 }
 
 #[tokio::test]
