@@ -185,6 +185,8 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         // Denials, data changes and authentication events, hash-chained; GET /audit for
         // administrators, `warden audit verify --database URL` to check the chain.
         .audit(group("ADMIN"))
+        // GET /health and /ready for load balancers.
+        .health()
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

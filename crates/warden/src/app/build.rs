@@ -22,6 +22,7 @@ use crate::authn::{Authenticator, Services};
 use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictSlot, Rule};
 use crate::build_error::BuildError;
 use crate::endpoints;
+use crate::endpoints::health::Ready;
 use crate::error::Error;
 use crate::guards::{
     BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteRates, Throttle, unmatched,
@@ -46,6 +47,10 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .take()
             .unwrap_or_else(|| Arc::new(MemoryStore::with_shared_clock(Arc::clone(&self.clock))));
         let (auth, checkers) = self.services(&secret, &store, &mut problems)?;
+        let ready = self.health.then(|| Ready {
+            database: self.database.clone(),
+            store: Arc::clone(&store),
+        });
         let limiter = Limiter::new(store);
         for problem in self.settings.limits.problems() {
             problems.push(problem);
@@ -53,7 +58,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
-        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref());
+        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
         let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
@@ -270,6 +275,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         slot: &PredictSlot,
         blocklist: Option<&Arc<Blocklist>>,
         trail: Option<&Arc<Trail>>,
+        ready: Option<Ready>,
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
@@ -290,6 +296,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if let (Some(readers), Some(trail)) = (&self.audit, trail) {
             routes = routes.merge(endpoints::audit::routes(readers, trail));
+        }
+        if let Some(ready) = ready {
+            routes = routes.merge(endpoints::health::routes(&self.settings.http, ready));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();

@@ -191,6 +191,7 @@ pub struct AppBuilder<S> {
     capabilities: Option<String>,
     blocklist: Option<Policy>,
     audit: Option<Policy>,
+    health: bool,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -215,6 +216,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             capabilities: None,
             blocklist: None,
             audit: None,
+            health: false,
         }
     }
 
@@ -283,6 +285,15 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn capabilities(mut self, path: impl Into<String>) -> Self {
         self.capabilities = Some(path.into());
+        self
+    }
+
+    /// Mounts the health checks: `GET /health` (the process answers) and `GET /ready` (the
+    /// database and the store answer too; 503 otherwise), at `http.health_path` and
+    /// `http.ready_path`, open to anyone.
+    #[must_use]
+    pub fn health(mut self) -> Self {
+        self.health = true;
         self
     }
 

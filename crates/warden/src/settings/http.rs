@@ -28,6 +28,10 @@ pub struct HttpSettings {
     pub page_limit: u64,
     /// The most rows a list route answers, whatever the client asks. Default 1,000.
     pub max_page_limit: u64,
+    /// Where `AppBuilder::health` answers that the process lives. Default `/health`.
+    pub health_path: String,
+    /// Where it answers that the database and the store do too. Default `/ready`.
+    pub ready_path: String,
 }
 
 impl Default for HttpSettings {
@@ -39,6 +43,8 @@ impl Default for HttpSettings {
             referrer_policy: "no-referrer".to_owned(),
             page_limit: 100,
             max_page_limit: 1_000,
+            health_path: "/health".to_owned(),
+            ready_path: "/ready".to_owned(),
         }
     }
 }

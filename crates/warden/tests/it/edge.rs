@@ -223,3 +223,95 @@ async fn lists_are_paged_with_a_default_a_clamped_maximum_and_a_next_link() {
         "parameter \"limit\" must be a non-negative integer"
     );
 }
+
+/// An application with the health checks on `db` and `store`.
+fn with_health(
+    db: warden::sql::Database,
+    store: std::sync::Arc<dyn warden::store::Store>,
+) -> Client {
+    let app = App::builder(settings())
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .database(db)
+        .store(store)
+        .health()
+        .routes(routes())
+        .build()
+        .unwrap();
+    client(app.router())
+}
+
+#[tokio::test]
+async fn health_says_the_process_lives_and_ready_that_the_store_answers_too() {
+    let db = warden::sql::Database::connect("sqlite::memory:", warden::sql::Queries::new())
+        .await
+        .unwrap();
+    let memory = std::sync::Arc::new(warden::store::MemoryStore::new());
+    let up = with_health(db.clone(), memory);
+    assert_eq!(
+        up.get("/health").expect(200).await.json_value()["status"],
+        "ok"
+    );
+    assert_eq!(
+        up.get("/ready").expect(200).await.json_value()["status"],
+        "ready"
+    );
+
+    let closed = warden::store::RedisStore::connect("redis://127.0.0.1:1", "ns")
+        .await
+        .unwrap();
+    let down = with_health(db, std::sync::Arc::new(closed));
+    down.get("/health").expect(200).await;
+    // Like every 5xx, the body says only what kind of failure it was (the log says which
+    // dependency).
+    let not_ready = down.get("/ready").expect(503).await;
+    assert_eq!(not_ready.error(), "service unavailable");
+    assert!(not_ready.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn ready_turns_503_while_postgresql_refuses_connections_and_200_when_it_is_back() {
+    let Some(url) = crate::common::service_url("WARDEN_TEST_POSTGRES_URL", "/ready on PostgreSQL")
+    else {
+        return;
+    };
+    let (admin, scratch, name) = crate::common::scratch_database(&url).await;
+    let db = warden::sql::Database::connect(&scratch, warden::sql::Queries::new())
+        .await
+        .unwrap();
+    let client = with_health(
+        db.clone(),
+        std::sync::Arc::new(warden::store::MemoryStore::new()),
+    );
+    client.get("/ready").expect(200).await;
+
+    // The database "stops" for this application: no new connection, the open ones cut.
+    admin
+        .run_script(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+    client.get("/ready").expect(503).await;
+    client.get("/health").expect(200).await;
+
+    admin
+        .run_script(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let mut answer = client.get("/ready").send().await.status().as_u16();
+    for _ in 0..50 {
+        if answer == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        answer = client.get("/ready").send().await.status().as_u16();
+    }
+    assert_eq!(answer, 200, "ready again once the database is back");
+    db.close().await;
+    admin
+        .run_script(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}

@@ -26,3 +26,11 @@ async fn version_refuses_bad_credentials_rather_than_ignoring_them() {
         .expect(401)
         .await;
 }
+
+#[tokio::test]
+async fn health_and_readiness_answer_for_load_balancers() {
+    let health = crate::common::CLIENT.get("/health").expect(200).await;
+    assert_eq!(health.json_value(), serde_json::json!({"status": "ok"}));
+    let ready = crate::common::CLIENT.get("/ready").expect(200).await;
+    assert_eq!(ready.json_value(), serde_json::json!({"status": "ready"}));
+}
