@@ -17,6 +17,7 @@ use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
 
+use crate::audit::Audit;
 use crate::authz::Policy;
 use crate::error::{Error, Result};
 use crate::guards::{BlockedRange, Blocklist, ClientIp, parse_range};
@@ -40,14 +41,18 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
             PATH,
             get(policy.clone(), move || list(Arc::clone(&for_list))).post(
                 policy.clone().audit("blocklist.add"),
-                move |ip: ClientIp, params: Params<NewRange>| add(Arc::clone(&for_add), ip, params),
+                move |ip: ClientIp, audit: Audit, params: Params<NewRange>| {
+                    add(Arc::clone(&for_add), ip, audit, params)
+                },
             ),
         )
         .route(
             &format!("{PATH}/{{cidr}}"),
             delete(
                 policy.clone().audit("blocklist.remove"),
-                move |params: Params<Range>| remove(Arc::clone(&for_remove), params),
+                move |audit: Audit, params: Params<Range>| {
+                    remove(Arc::clone(&for_remove), audit, params)
+                },
             ),
         )
 }
@@ -65,9 +70,11 @@ struct NewRange {
 async fn add(
     blocklist: Arc<Blocklist>,
     ClientIp(caller): ClientIp,
+    audit: Audit,
     Params(p): Params<NewRange>,
 ) -> Result<(StatusCode, Json<BlockedRange>)> {
     let net = parse_range(&p.cidr).map_err(Error::bad_request)?;
+    audit.target("ip_range", net.to_string());
     if net.contains(&caller) {
         return Err(Error::conflict(format!(
             "{net} holds your own address {caller}: it would lock you out"
@@ -85,8 +92,13 @@ struct Range {
     cidr: String,
 }
 
-async fn remove(blocklist: Arc<Blocklist>, Params(p): Params<Range>) -> Result<StatusCode> {
+async fn remove(
+    blocklist: Arc<Blocklist>,
+    audit: Audit,
+    Params(p): Params<Range>,
+) -> Result<StatusCode> {
     let net = parse_range(&p.cidr).map_err(Error::bad_request)?;
+    audit.target("ip_range", net.to_string());
     if blocklist.remove(net).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -18,7 +18,9 @@ use axum::extract::FromRequestParts;
 use http::StatusCode;
 use http::request::Parts;
 use serde::Deserialize;
+use serde_json::json;
 
+use crate::audit::Audit;
 use crate::authn::CurrentUser;
 use crate::authz::Policy;
 use crate::error::{Error, Result};
@@ -68,16 +70,16 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
                 "/{role}/users/{login}",
                 crate::routing::put(
                     admin.clone().audit("role.grant"),
-                    move |by: CurrentUser, cache: Cache, p: Params<Grant>| {
+                    move |by: CurrentUser, audit: Audit, cache: Cache, p: Params<Grant>| {
                         let roles = Arc::clone(&r4);
-                        async move { grant(&roles, &by, &cache, p).await }
+                        async move { grant(&roles, &by, &audit, &cache, p).await }
                     },
                 )
                 .delete(
                     admin.clone().audit("role.revoke"),
-                    move |by: CurrentUser, cache: Cache, p: Params<Grant>| {
+                    move |by: CurrentUser, audit: Audit, cache: Cache, p: Params<Grant>| {
                         let roles = Arc::clone(&r5);
-                        async move { revoke(&roles, &by, &cache, p).await }
+                        async move { revoke(&roles, &by, &audit, &cache, p).await }
                     },
                 ),
             ),
@@ -129,9 +131,12 @@ async fn held(roles: &SqlRoles, Params(p): Params<Login>) -> Result<Json<Held>> 
 async fn grant(
     roles: &SqlRoles,
     by: &CurrentUser,
+    audit: &Audit,
     cache: &Cache,
     Params(p): Params<Grant>,
 ) -> Result<StatusCode> {
+    audit.target("user", p.login.as_str());
+    audit.detail(json!({ "role": p.role }));
     let new = roles.grant(&p.login, &p.role).await?;
     cache.0.auth().forget(&p.login);
     tracing::info!(
@@ -148,9 +153,12 @@ async fn grant(
 async fn revoke(
     roles: &SqlRoles,
     by: &CurrentUser,
+    audit: &Audit,
     cache: &Cache,
     Params(p): Params<Grant>,
 ) -> Result<StatusCode> {
+    audit.target("user", p.login.as_str());
+    audit.detail(json!({ "role": p.role }));
     if !roles.revoke(&p.login, &p.role).await? {
         return Err(Error::not_found(format!(
             "{} does not hold the role {}",

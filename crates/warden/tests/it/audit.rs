@@ -105,6 +105,18 @@ fn client_of(app: &App) -> Client {
     client
 }
 
+/// Hobbes adds these notes, one request each.
+async fn add_notes(client: &Client, texts: &[&str]) {
+    for text in texts {
+        client
+            .post("/notes")
+            .user("hobbes")
+            .form(&[("text", text)])
+            .expect(201)
+            .await;
+    }
+}
+
 async fn sqlite() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(&format!("sqlite://{}", dir.path().join("a.db").display())).await;
@@ -310,14 +322,7 @@ async fn administrators_list_the_trail_with_filters_and_pages() {
     let (_dir, db) = sqlite().await;
     let app = app(&db, |s| s.audit.denial_window = Duration::ZERO);
     let client = client_of(&app);
-    for text in ["a", "b", "c"] {
-        client
-            .post("/notes")
-            .user("hobbes")
-            .form(&[("text", text)])
-            .expect(201)
-            .await;
-    }
+    add_notes(&client, &["a", "b", "c"]).await;
     client.get("/admin").user("susie").expect(403).await;
 
     client.get("/audit").user("hobbes").expect(403).await;
@@ -475,14 +480,7 @@ macro_rules! on_every_backend {
 async fn tampering_is_refused_then_detected(db: &Database) {
     let app = app(db, |_| {});
     let client = client_of(&app);
-    for text in ["t1", "t2", "t3", "t4"] {
-        client
-            .post("/notes")
-            .user("hobbes")
-            .form(&[("text", text)])
-            .expect(201)
-            .await;
-    }
+    add_notes(&client, &["t1", "t2", "t3", "t4"]).await;
     app.flush_audit().await.unwrap();
     let report = audit::verify(db, None).await.unwrap();
     assert!(report.is_intact(), "{:?}", report.broken);
@@ -531,14 +529,7 @@ async fn archiving_leaves_a_signed_checkpoint_and_a_chain_that_still_verifies() 
     let (_dir, db) = sqlite().await;
     let app = app(&db, |_| {});
     let client = client_of(&app);
-    for text in ["old1", "old2", "old3"] {
-        client
-            .post("/notes")
-            .user("hobbes")
-            .form(&[("text", text)])
-            .expect(201)
-            .await;
-    }
+    add_notes(&client, &["old1", "old2", "old3"]).await;
     app.flush_audit().await.unwrap();
     let cut = audit::Entry::clone(&rows(&db).await[2]).at;
     client
@@ -712,14 +703,7 @@ async fn rollback_then_archive(db: &Database) {
         .form(&[("text", "never")])
         .expect(409)
         .await;
-    for text in ["kept1", "kept2", "kept3"] {
-        client
-            .post("/notes")
-            .user("hobbes")
-            .form(&[("text", text)])
-            .expect(201)
-            .await;
-    }
+    add_notes(&client, &["kept1", "kept2", "kept3"]).await;
     let never: i64 = db
         .scalar_as("count_notes", &json!({"text": "never"}))
         .await

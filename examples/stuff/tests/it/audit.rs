@@ -77,3 +77,28 @@ async fn a_users_story_is_in_the_trail_and_only_administrators_read_it() {
     assert!(!everything.contains("not the password"));
     assert!(!everything.contains(&format!("{login}-password")));
 }
+
+#[tokio::test]
+async fn blocklist_changes_are_audit_rows_naming_the_range() {
+    let range = format!("203.0.113.{}/32", std::process::id() % 250 + 1);
+    CLIENT
+        .post("/blocklist")
+        .user("calvin")
+        .json(&serde_json::json!({ "cidr": range }))
+        .expect(201)
+        .await;
+    let encoded = range.replace('/', "%2F");
+    CLIENT
+        .delete(&format!("/blocklist/{encoded}"))
+        .user("calvin")
+        .expect(204)
+        .await;
+    for action in ["blocklist.add", "blocklist.remove"] {
+        let rows = trail_of("calvin", action).await;
+        assert!(
+            rows.iter()
+                .any(|r| r["target_domain"] == "ip_range" && r["target_id"] == range.as_str()),
+            "{action}: {rows:?}"
+        );
+    }
+}
