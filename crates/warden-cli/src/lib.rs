@@ -42,6 +42,7 @@
 mod audit;
 mod db;
 mod key;
+mod openapi;
 mod routes;
 mod token;
 mod user;
@@ -112,6 +113,11 @@ pub enum Command {
     ///
     /// Example: stuff routes
     Routes,
+    /// The OpenAPI 3.1 document of every route, as `/openapi.json` serves it (a back-end's
+    /// own binary only).
+    ///
+    /// Example: stuff openapi > openapi.json
+    Openapi,
 }
 
 /// What the commands work on: the settings, and what a back-end adds (its application, its
@@ -223,6 +229,7 @@ pub async fn run_command(
         Command::Key(command) => key::run(command, ctx, out).await,
         Command::Audit(command) => audit::run(command, ctx, out).await,
         Command::Routes => routes::run(ctx, out),
+        Command::Openapi => openapi::run(ctx, out),
     }
 }
 

@@ -83,6 +83,7 @@ mod error;
 mod guards;
 mod http;
 mod login;
+pub mod openapi;
 mod params;
 mod request_id;
 mod routing;

@@ -1,18 +1,39 @@
 //! The course's Blueprint, mounted under `/cmp`.
 
 use axum::Json;
+use schemars::JsonSchema;
 use serde::Deserialize;
+use warden::openapi::Doc;
 use warden::{Auth, Error, Params, Passwords, Result, Routes, get};
 
 pub(crate) fn routes() -> Routes {
     Routes::new()
-        .route("/add", get(Auth, add))
-        .route("/hash", get(Auth, hash))
+        .route(
+            "/add",
+            get(Auth, add).doc(
+                Doc::new()
+                    .summary("i + j")
+                    .params::<Add>()
+                    .returns::<i64>(),
+            ),
+        )
+        .route(
+            "/hash",
+            get(Auth, hash).doc(
+                Doc::new()
+                    .summary("An argon2id hash of apass")
+                    .params::<Hash>()
+                    .returns::<String>(),
+            ),
+        )
 }
 
-#[derive(Deserialize)]
+/// The operands are within ±2^62, so that the sum fits in 64 bits.
+#[derive(Deserialize, JsonSchema)]
 struct Add {
+    #[schemars(range(min = -4_611_686_018_427_387_904_i64, max = 4_611_686_018_427_387_904_i64))]
     i: i64,
+    #[schemars(range(min = -4_611_686_018_427_387_904_i64, max = 4_611_686_018_427_387_904_i64))]
     j: i64,
 }
 
@@ -23,7 +44,7 @@ async fn add(Params(p): Params<Add>) -> Result<Json<i64>> {
         .ok_or_else(|| Error::bad_request("integer overflow: i + j does not fit in 64 bits"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Hash {
     apass: String,
 }

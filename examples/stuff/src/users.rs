@@ -3,8 +3,10 @@
 
 use axum::Json;
 use http::StatusCode;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use warden::openapi::Doc;
 use warden::{
     Audit, Authz, Error, Open, Params, Passwords, Result, Routes, RunMode, Tx, Users, delete,
     group, post, put,
@@ -16,18 +18,73 @@ pub(crate) fn routes(mode: RunMode) -> Routes {
         RunMode::Production => group("ADMIN"),
         RunMode::Development => Authz::Open,
     };
+    let created = || {
+        Doc::new()
+            .created::<NewUid>()
+            .error(StatusCode::BAD_REQUEST, PASSWORD_RULES)
+            .error(StatusCode::CONFLICT, "the login is taken")
+    };
+    let missing = (StatusCode::NOT_FOUND, "no such user");
     Routes::new()
-        .route("/register", post(Open.audit("user.create"), register))
-        .route("/auth", post(managers().audit("user.create"), post_auth))
-        .route("/users", post(managers().audit("user.create"), post_users))
+        .route(
+            "/register",
+            post(Open.audit("user.create"), register).doc(
+                created()
+                    .summary("Creates an account")
+                    .params::<Register>(),
+            ),
+        )
+        .route(
+            "/auth",
+            post(managers().audit("user.create"), post_auth).doc(
+                created()
+                    .summary("Creates a user, given as a JSON object `u`")
+                    .params::<AuthParams>(),
+            ),
+        )
+        .route(
+            "/users",
+            post(managers().audit("user.create"), post_users).doc(
+                created()
+                    .summary("Creates a user, given as `user` (JSON text in a form)")
+                    .params::<UsersParams>(),
+            ),
+        )
         .route(
             "/users/{uid}",
-            put(managers().audit("user.password"), put_user),
+            put(managers().audit("user.password"), put_user).doc(
+                Doc::new()
+                    .summary("Changes a user (and ends every token they hold)")
+                    .params::<ChangeParams>()
+                    .no_content()
+                    .error(StatusCode::BAD_REQUEST, PASSWORD_RULES)
+                    .error(missing.0, missing.1),
+            ),
         )
         .route(
             "/users/{uid}/tokens",
-            delete(group("ADMIN").audit("user.kick"), kick),
+            delete(group("ADMIN").audit("user.kick"), kick).doc(
+                Doc::new()
+                    .summary("Revokes every token a user holds")
+                    .params::<Uid>()
+                    .no_content()
+                    .error(missing.0, missing.1),
+            ),
         )
+}
+
+/// What the schemas cannot say about a new password.
+const PASSWORD_RULES: &str =
+    "the password is a common one or the login, or the user's id does not match the path";
+
+/// A login: what Basic credentials and tokens can carry.
+const LOGIN: &str = r"^[^:\u0000-\u001f\u007f-\u009f]{1,64}$";
+
+/// The id of a new user.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct NewUid {
+    uid: i64,
 }
 
 /// Logins travel in Basic credentials and tokens, which a `:` would break.
@@ -58,9 +115,13 @@ fn conflict(login: &str) -> Error {
     Error::conflict(format!("conflict on user: {login}"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Register {
+    /// 1 to 64 characters, no `:`.
+    #[schemars(regex(pattern = LOGIN))]
     login: String,
+    /// At least 8 characters, not a common password nor the login.
+    #[schemars(length(min = 8, max = 256))]
     pword: String,
 }
 
@@ -79,10 +140,14 @@ async fn register(
 }
 
 /// The course's `model.User`.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 struct User {
+    /// 1 to 64 characters, no `:`.
+    #[schemars(regex(pattern = LOGIN))]
     login: String,
+    /// At least 8 characters, not a common password nor the login.
+    #[schemars(length(min = 8, max = 256))]
     password: String,
     isAdmin: bool,
     uid: Option<i64>,
@@ -100,7 +165,7 @@ async fn insert(
     uid.map(created).ok_or_else(|| conflict(&user.login))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct AuthParams {
     u: User,
 }
@@ -114,7 +179,7 @@ async fn post_auth(
     insert(&tx, &passwords, p.u).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct UsersParams {
     user: User,
 }
@@ -128,7 +193,7 @@ async fn post_users(
     insert(&tx, &passwords, p.user).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ChangeParams {
     uid: i64,
     user: User,
@@ -159,7 +224,7 @@ async fn put_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Uid {
     uid: i64,
 }

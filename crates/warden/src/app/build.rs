@@ -23,11 +23,13 @@ use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictS
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::endpoints::health::Ready;
+use crate::endpoints::openapi::SpecSlot;
 use crate::error::Error;
 use crate::guards::{
     BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteRates, Throttle, unmatched,
 };
 use crate::http::{ObserveLayer, cors_layer, panic_response};
+use crate::openapi::{Context, Described};
 use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{LimitSettings, Settings};
@@ -58,8 +60,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
-        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
-        let (routes, infos, compiled) = compile_routes(
+        let spec = SpecSlot::default();
+        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready, &spec);
+        let (routes, infos, compiled, described) = compile_routes(
             routes,
             &auth,
             &checkers,
@@ -73,6 +76,17 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut problems,
         );
         problems.into_result()?;
+        // Built once here and served from memory: requests never pay for it.
+        let openapi = crate::openapi::document(
+            &Context {
+                settings: &self.settings,
+                database: self.database.is_some(),
+                blocklist: blocklist.is_some(),
+                api_keys: self.api_keys.is_some(),
+            },
+            &described,
+        );
+        let _ = spec.set(serde_json::to_vec(&openapi).unwrap_or_default().into());
         let predict: Arc<dyn Predict> = Arc::new(Predictor {
             routes: compiled,
             objects: checkers.objects,
@@ -104,6 +118,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             settings: Arc::new(self.settings),
             predict,
             audit: trail,
+            openapi: Arc::new(openapi),
         })
     }
 
@@ -276,6 +291,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         blocklist: Option<&Arc<Blocklist>>,
         trail: Option<&Arc<Trail>>,
         ready: Option<Ready>,
+        spec: &SpecSlot,
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
@@ -299,6 +315,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if let Some(ready) = ready {
             routes = routes.merge(endpoints::health::routes(&self.settings.http, ready));
+        }
+        if let Some(policy) = &self.openapi {
+            routes = routes.merge(endpoints::openapi::routes(&self.settings, policy, spec));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
@@ -398,8 +417,9 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     limits: RouteLimits,
     (limiter, rates): (&Limiter, &LimitSettings),
     problems: &mut Problems,
-) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
+) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>, Vec<Described>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
+    let mut described: Vec<Described> = Vec::new();
     let mut compiled: Vec<Compiled<S>> = Vec::new();
     let mut by_path: ByPath<S> = Vec::new();
     for (path, methods) in routes.entries {
@@ -467,6 +487,13 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 meta: Arc::clone(&meta),
             });
             by_path[slot].1.push((declared.make)(meta));
+            described.push(Described {
+                method: declared.method.clone(),
+                path: path.clone(),
+                policy: declared.policy.clone(),
+                schemes,
+                doc: declared.doc,
+            });
             infos.push(RouteInfo {
                 method: declared.method,
                 path: path.clone(),
@@ -485,7 +512,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     for problem in unmatched(rates, &names, &tags) {
         problems.push(problem);
     }
-    (by_path, infos, compiled)
+    (by_path, infos, compiled, described)
 }
 
 /// The routed application wrapped in warden's layers: observe (request id, client IP,

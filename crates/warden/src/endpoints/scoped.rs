@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::authn::{CurrentUser, Tokens};
 use crate::authz::Auth;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::{Routes, post};
 use crate::settings::ScopedSettings;
@@ -29,17 +31,46 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         let known = Arc::clone(&known);
         async move { mint(&user, &tokens, params, &known) }
     };
-    Routes::new().route(&settings.path, post(Auth, handler))
+    Routes::new().route(
+        &settings.path,
+        post(Auth, handler).doc(
+            Doc::new()
+                .summary("A token narrower than its holder: restricted to tags and path parameter values")
+                .params::<MintScoped>()
+                .returns::<AccessToken>()
+                .error(
+                    StatusCode::BAD_REQUEST,
+                    "the scope names neither tags nor params, or a path parameter no route has",
+                ),
+        ),
+    )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MintScoped {
+    /// The route tags the token may call.
     #[serde(default)]
     tags: Vec<String>,
+    /// Path parameter values the token is restricted to, by parameter name.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<ScopeValue>>")]
     params: BTreeMap<String, Vec<Value>>,
+    /// Its lifetime in seconds (at most the configured maximum).
     expires_in: Option<u64>,
+}
+
+/// A path parameter value in a scope.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ScopeValue {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
 }
 
 fn mint(

@@ -38,6 +38,7 @@ use http::Method;
 
 use super::handler::{Endpoint, Handler, RouteMeta};
 use crate::authz::Policy;
+use crate::openapi::Doc;
 
 type Make<S> = Box<dyn FnOnce(Arc<RouteMeta<S>>) -> MethodRouter<S> + Send>;
 
@@ -46,6 +47,7 @@ pub(crate) struct Declared<S> {
     pub(crate) method: Method,
     pub(crate) policy: Policy,
     pub(crate) make: Make<S>,
+    pub(crate) doc: Option<Doc>,
 }
 
 /// The handlers of one path, by method, each with its declaration.
@@ -137,7 +139,35 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
             method,
             policy: policy.into(),
             make,
+            doc: None,
         });
+        self
+    }
+
+    /// Describes the handler added last, for the OpenAPI document: its parameters, answers
+    /// and errors ([`Doc`]). Optional: a route without it is still documented with its path
+    /// parameters, security and the errors of its declaration.
+    ///
+    /// ```
+    /// use warden::openapi::Doc;
+    /// use warden::{Open, Routes, get};
+    ///
+    /// async fn version() -> axum::Json<&'static str> { axum::Json("1.0") }
+    /// async fn reset() -> http::StatusCode { http::StatusCode::NO_CONTENT }
+    ///
+    /// let routes: Routes = Routes::new().route(
+    ///     "/version",
+    ///     get(Open, version)
+    ///         .doc(Doc::new().summary("The version").returns::<String>())
+    ///         .delete(Open, reset)
+    ///         .doc(Doc::new().no_content()),
+    /// );
+    /// ```
+    #[must_use]
+    pub fn doc(mut self, doc: Doc) -> Self {
+        if let Some(last) = self.declared.last_mut() {
+            last.doc = Some(doc);
+        }
         self
     }
 }

@@ -1,4 +1,5 @@
-//! Settings of the HTTP edge: CORS, security headers, and the pagination of list routes.
+//! Settings of the HTTP edge: CORS, security headers, the pagination of list routes, and
+//! where the built-in health checks and API docs answer.
 
 use std::time::Duration;
 
@@ -32,6 +33,25 @@ pub struct HttpSettings {
     pub health_path: String,
     /// Where it answers that the database and the store do too. Default `/ready`.
     pub ready_path: String,
+    /// Whether `AppBuilder::openapi` serves the OpenAPI document. Default true.
+    pub openapi: bool,
+    /// Where it serves it. Default `/openapi.json`.
+    pub openapi_path: String,
+    /// Whether it serves the docs page (Swagger UI, from the binary). Default: on in
+    /// development, off in production unless set to true.
+    pub docs: Option<bool>,
+    /// Where the docs page is, and its assets below it. Default `/docs`.
+    pub docs_path: String,
+    /// The API's version in the document's `info`. Default `0.0.0`.
+    pub api_version: String,
+}
+
+impl HttpSettings {
+    /// Whether the docs page is served in `mode`: as `docs` says, or in development only.
+    pub fn docs_enabled(&self, mode: super::RunMode) -> bool {
+        self.docs
+            .unwrap_or(matches!(mode, super::RunMode::Development))
+    }
 }
 
 impl Default for HttpSettings {
@@ -45,6 +65,11 @@ impl Default for HttpSettings {
             max_page_limit: 1_000,
             health_path: "/health".to_owned(),
             ready_path: "/ready".to_owned(),
+            openapi: true,
+            openapi_path: "/openapi.json".to_owned(),
+            docs: None,
+            docs_path: "/docs".to_owned(),
+            api_version: "0.0.0".to_owned(),
         }
     }
 }

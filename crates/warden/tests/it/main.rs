@@ -12,6 +12,7 @@ mod guards;
 mod jwt;
 mod limits;
 mod logs;
+mod openapi;
 mod owner;
 mod params;
 mod passwords;

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use futures_util::future::BoxFuture;
 
 /// A stored API key, without its secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApiKey {
     /// The public id (`wk_ID`'s `ID`).
@@ -183,7 +183,7 @@ pub(crate) struct NewKey {
 }
 
 /// A key just made: its id and its text, shown once.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct CreatedKey {
     /// The key's public id.
     pub id: String,
