@@ -120,8 +120,7 @@ struct Register {
     /// 1 to 64 characters, no `:`.
     #[schemars(regex(pattern = LOGIN))]
     login: String,
-    /// At least 8 characters, not a common password nor the login.
-    #[schemars(length(min = 8, max = 256))]
+    #[schemars(with = "warden::openapi::NewPassword")]
     pword: String,
 }
 
@@ -146,8 +145,7 @@ struct User {
     /// 1 to 64 characters, no `:`.
     #[schemars(regex(pattern = LOGIN))]
     login: String,
-    /// At least 8 characters, not a common password nor the login.
-    #[schemars(length(min = 8, max = 256))]
+    #[schemars(with = "warden::openapi::NewPassword")]
     password: String,
     isAdmin: bool,
     uid: Option<i64>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::authn::{CurrentUser, Tokens};
 use crate::authz::Auth;
@@ -26,6 +26,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     settings: &ScopedSettings,
     known: BTreeSet<String>,
 ) -> Routes<S> {
+    let schema = mint_schema(settings, &known);
     let known = Arc::new(known);
     let handler = move |user: CurrentUser, tokens: Tokens, params: Params<MintScoped>| {
         let known = Arc::clone(&known);
@@ -36,41 +37,59 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         post(Auth, handler).doc(
             Doc::new()
                 .summary("A token narrower than its holder: restricted to tags and path parameter values")
-                .params::<MintScoped>()
+                .params_value(schema)
                 .returns::<AccessToken>()
                 .error(
-                    StatusCode::BAD_REQUEST,
-                    "the scope names neither tags nor params, or a path parameter no route has",
+                    StatusCode::FORBIDDEN,
+                    "a scoped token can only mint narrower ones",
                 ),
         ),
     )
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MintScoped {
-    /// The route tags the token may call.
     #[serde(default)]
     tags: Vec<String>,
-    /// Path parameter values the token is restricted to, by parameter name.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, Vec<ScopeValue>>")]
     params: BTreeMap<String, Vec<Value>>,
-    /// Its lifetime in seconds (at most the configured maximum).
     expires_in: Option<u64>,
 }
 
-/// A path parameter value in a scope.
-#[derive(schemars::JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum ScopeValue {
-    /// Text.
-    Text(String),
-    /// A number.
-    Number(f64),
-    /// A boolean.
-    Bool(bool),
+/// The body's schema: its rules come from the routes (which path parameters exist) and the
+/// settings (the longest lifetime).
+fn mint_schema(settings: &ScopedSettings, known: &BTreeSet<String>) -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "tags": {
+                "type": "array",
+                "description": "the route tags the token may call",
+                "items": { "type": "string" },
+            },
+            "params": {
+                "type": "object",
+                "description": "path parameter values the token is restricted to, by parameter name",
+                "propertyNames": { "enum": known },
+                "additionalProperties": {
+                    "type": "array",
+                    "items": { "type": ["string", "number", "boolean"] },
+                },
+            },
+            "expires_in": {
+                "type": ["integer", "null"],
+                "description": "its lifetime in seconds (null or absent: the longest)",
+                "minimum": 1,
+                "maximum": settings.max_lifetime.as_secs(),
+            },
+        },
+        "anyOf": [
+            { "required": ["tags"], "properties": { "tags": { "minItems": 1 } } },
+            { "required": ["params"], "properties": { "params": { "minProperties": 1 } } },
+        ],
+    })
 }
 
 fn mint(

@@ -63,6 +63,8 @@ pub struct Doc {
     pub(crate) summary: Option<Cow<'static, str>>,
     pub(crate) description: Option<Cow<'static, str>>,
     pub(crate) params: Option<SchemaFn>,
+    /// The parameters' schema when it depends on the application (built-in endpoints).
+    pub(crate) params_value: Option<serde_json::Value>,
     pub(crate) paged: bool,
     pub(crate) headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     pub(crate) answers: Vec<Answer>,
@@ -114,6 +116,14 @@ impl Doc {
     #[must_use]
     pub fn params<T: JsonSchema>(mut self) -> Self {
         self.params = Some(inline::<T>);
+        self
+    }
+
+    /// The parameters' schema as a JSON Schema object, for the built-in endpoints whose rules
+    /// come from the settings and the routes.
+    #[must_use]
+    pub(crate) fn params_value(mut self, schema: serde_json::Value) -> Self {
+        self.params_value = Some(schema);
         self
     }
 

@@ -51,6 +51,9 @@ impl Context<'_> {
     }
 }
 
+/// The name of the schema of any JSON value without NUL.
+const ANY_JSON: &str = "AnyJson";
+
 /// The shared error answers, by status: the name under `components/responses` and what it
 /// means.
 const ERRORS: [(u16, &str, &str); 9] = [
@@ -119,6 +122,22 @@ pub(crate) fn document(context: &Context<'_>, routes: &[Described]) -> Value {
     }
     let mut schemas = generator.take_definitions(true);
     schemas.insert(
+        ANY_JSON.to_owned(),
+        json!({
+            "description": "any JSON value whose text holds no NUL",
+            "anyOf": [
+                { "type": ["null", "boolean", "number"] },
+                { "type": "string", "pattern": NO_NUL },
+                { "type": "array", "items": { "$ref": format!("#/components/schemas/{ANY_JSON}") } },
+                {
+                    "type": "object",
+                    "propertyNames": { "pattern": NO_NUL },
+                    "additionalProperties": { "$ref": format!("#/components/schemas/{ANY_JSON}") },
+                },
+            ],
+        }),
+    );
+    schemas.insert(
         "Error".to_owned(),
         json!({
             "type": "object",
@@ -184,7 +203,7 @@ fn no_nul(value: &mut Value) {
                 .iter()
                 .all(|key| !object.contains_key(*key));
             if is_string && free {
-                object.insert("pattern".to_owned(), "^[^\\u0000]*$".into());
+                object.insert("pattern".to_owned(), NO_NUL.into());
             }
             object.values_mut().for_each(no_nul);
         }
@@ -229,10 +248,16 @@ fn operation(
 ) -> Value {
     let method = &route.method;
     let names = captures(&route.path);
-    let (mut properties, required) = match doc.params {
-        Some(make) => object_fields(&make(generator).to_value()),
-        None => (Map::new(), BTreeSet::new()),
+    let params = match (&doc.params_value, doc.params) {
+        (Some(value), _) => Some(value.clone()),
+        (None, Some(make)) => Some(make(generator).to_value()),
+        (None, None) => None,
     };
+    let (mut properties, required, closed) = params
+        .as_ref()
+        .map_or_else(|| (Map::new(), BTreeSet::new(), false), object_fields);
+    // A rule across fields ("tags or params"), kept on the body.
+    let across = params.as_ref().and_then(|p| p.get("anyOf")).cloned();
     let mut parameters = Vec::new();
     for name in &names {
         let schema = properties
@@ -244,10 +269,21 @@ fn operation(
     if reads_query(method) {
         for (name, schema) in std::mem::take(&mut properties) {
             let required = required.contains(&name);
+            let schema = not_null(schema);
             parameters.push(parameter(&name, "query", required, schema, generator));
         }
     } else if !properties.is_empty() {
-        body = Some(request_body(properties, &required, generator));
+        let mut described = request_body(properties, &required, closed, generator);
+        // A rule across fields ("tags or params") is for JSON bodies: a form cannot say an
+        // empty list, nor an object but as JSON text.
+        if let Some(across) = across {
+            described["content"]["application/json"]["schema"]["anyOf"] = across;
+            if let Some(content) = described["content"].as_object_mut() {
+                content.remove("application/x-www-form-urlencoded");
+            }
+            described["required"] = true.into();
+        }
+        body = Some(described);
     }
     for (name, description) in &doc.headers {
         parameters.push(json!({
@@ -290,7 +326,7 @@ fn operation(
     if let Some(body) = body {
         op.insert("requestBody".into(), body);
     }
-    let has_params = !names.is_empty() || doc.params.is_some() || doc.paged;
+    let has_params = !names.is_empty() || params.is_some() || doc.paged;
     op.insert(
         "responses".into(),
         responses(context, route, doc, generator, has_params, has_body),
@@ -303,8 +339,8 @@ fn operation(
     Value::Object(op)
 }
 
-/// The properties and the required names of an object schema.
-fn object_fields(schema: &Value) -> (Map<String, Value>, BTreeSet<String>) {
+/// The properties and the required names of an object schema, and whether it denies others.
+fn object_fields(schema: &Value) -> (Map<String, Value>, BTreeSet<String>, bool) {
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -321,11 +357,48 @@ fn object_fields(schema: &Value) -> (Map<String, Value>, BTreeSet<String>) {
                 .collect()
         })
         .unwrap_or_default();
-    (properties, required)
+    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+    (properties, required, closed)
 }
 
-/// Whether a value of this schema is an object or a list (sent as JSON text in a query string
-/// or a form field).
+/// The schema without its `null`: how a query string or a form says "none" is to leave the
+/// parameter out.
+fn not_null(mut schema: Value) -> Value {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema["type"] = only;
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = schema.get_mut(key) {
+            branches.retain(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+            if branches.len() == 1 {
+                let mut only = branches.remove(0);
+                if let Some(description) = schema.get("description") {
+                    only["description"] = description.clone();
+                }
+                return only;
+            }
+        }
+    }
+    schema
+}
+
+/// A list in a form: the field repeated, or given once for a list of one.
+fn one_or_more(schema: Value) -> Value {
+    match (schema.get("type").and_then(Value::as_str), schema.get("items")) {
+        (Some("array"), Some(items)) => {
+            let items = items.clone();
+            json!({ "anyOf": [schema, items] })
+        }
+        _ => schema,
+    }
+}
+
+/// Whether a value of this schema is an object (sent as JSON text in a query string or a form
+/// field; a list is sent as the field repeated, or as JSON text, which warden reads alike).
 fn structured(schema: &Value, generator: &SchemaGenerator) -> bool {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.rsplit('/').next().unwrap_or_default();
@@ -334,7 +407,7 @@ fn structured(schema: &Value, generator: &SchemaGenerator) -> bool {
             .get(name)
             .is_some_and(|def| structured(def, generator));
     }
-    let is = |t: &Value| matches!(t.as_str(), Some("object" | "array"));
+    let is = |t: &Value| t.as_str() == Some("object");
     match schema.get("type") {
         Some(Value::Array(types)) => types.iter().any(is),
         Some(t) => is(t),
@@ -361,9 +434,16 @@ fn parameter(
     parameter
 }
 
+/// Text without NUL, which warden refuses anywhere in a request (names included).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+/// The body's schemas, JSON and form. Fields the type does not name are ignored unless it
+/// denies them, but they too must hold no NUL: in a form they are text, in JSON any value
+/// ([`ANY_JSON`]). A form says `null` by leaving a field out, so its fields are not nullable.
 fn request_body(
     properties: Map<String, Value>,
     required: &BTreeSet<String>,
+    closed: bool,
     generator: &SchemaGenerator,
 ) -> Value {
     let required_here: Vec<&String> = properties
@@ -375,12 +455,29 @@ fn request_body(
         .filter(|(_, schema)| structured(schema, generator))
         .map(|(name, _)| (name.clone(), json!({ "contentType": "application/json" })))
         .collect();
+    let others = |json: bool| match (closed, json) {
+        (true, _) => json!(false),
+        (false, true) => json!({ "$ref": format!("#/components/schemas/{ANY_JSON}") }),
+        (false, false) => json!({ "type": "string", "pattern": NO_NUL }),
+    };
     let schema = json!({
         "type": "object",
         "properties": properties,
         "required": required_here,
+        "propertyNames": { "pattern": NO_NUL },
+        "additionalProperties": others(true),
     });
-    let mut form = json!({ "schema": schema });
+    let form_properties: Map<String, Value> = properties
+        .iter()
+        .map(|(name, schema)| (name.clone(), one_or_more(not_null(schema.clone()))))
+        .collect();
+    let mut form = json!({ "schema": {
+        "type": "object",
+        "properties": form_properties,
+        "required": required_here,
+        "propertyNames": { "pattern": NO_NUL },
+        "additionalProperties": others(false),
+    }});
     if !encoding.is_empty() {
         form["encoding"] = Value::Object(encoding);
     }

@@ -62,7 +62,9 @@
 
 mod doc;
 mod document;
+mod schemas;
 pub(crate) mod ui;
 
 pub use doc::Doc;
+pub use schemas::NewPassword;
 pub(crate) use document::{Context, Described, document};

@@ -7,6 +7,7 @@ mod roles;
 mod sql;
 
 pub(crate) use directory::CachedDirectory;
+pub(crate) use passwords::common_passwords;
 #[doc(inline)]
 pub use directory::{Directory, MemoryDirectory, UserRecord};
 #[doc(inline)]
