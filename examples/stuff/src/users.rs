@@ -28,11 +28,8 @@ pub(crate) fn routes(mode: RunMode) -> Routes {
     Routes::new()
         .route(
             "/register",
-            post(Open.audit("user.create"), register).doc(
-                created()
-                    .summary("Creates an account")
-                    .params::<Register>(),
-            ),
+            post(Open.audit("user.create"), register)
+                .doc(created().summary("Creates an account").params::<Register>()),
         )
         .route(
             "/auth",

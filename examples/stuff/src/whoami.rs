@@ -30,8 +30,7 @@ pub(crate) fn routes() -> Routes {
         )
         .route(
             "/login",
-            get(Auth.schemes([Scheme::Basic]), login)
-                .doc(text("A compact token for the caller")),
+            get(Auth.schemes([Scheme::Basic]), login).doc(text("A compact token for the caller")),
         )
         .route(
             "/qui-suis-je",

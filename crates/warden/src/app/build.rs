@@ -77,6 +77,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         );
         problems.into_result()?;
         // Built once here and served from memory: requests never pay for it.
+        let started = std::time::Instant::now();
         let openapi = crate::openapi::document(
             &Context {
                 settings: &self.settings,
@@ -86,7 +87,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             },
             &described,
         );
-        let _ = spec.set(serde_json::to_vec(&openapi).unwrap_or_default().into());
+        let bytes = serde_json::to_vec(&openapi).unwrap_or_default();
+        tracing::debug!(
+            bytes = bytes.len(),
+            micros = started.elapsed().as_micros(),
+            "built the OpenAPI document"
+        );
+        let _ = spec.set(bytes.into());
         let predict: Arc<dyn Predict> = Arc::new(Predictor {
             routes: compiled,
             objects: checkers.objects,

@@ -107,7 +107,10 @@ fn not_for_scoped(user: &CurrentUser) -> Result<()> {
 #[derive(Deserialize, schemars::JsonSchema)]
 struct NewKey {
     /// 1 to 64 characters, not only spaces (trimmed).
-    #[schemars(length(min = 1, max = 64), regex(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))]
+    #[schemars(
+        length(min = 1, max = 64),
+        regex(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
+    )]
     name: String,
 }
 

@@ -72,7 +72,11 @@ const ERRORS: [(u16, &str, &str); 9] = [
         "Forbidden",
         "the declaration, a token's scope or the IP blocklist refuses the caller",
     ),
-    (404, "NotFound", "the object named by the path does not exist"),
+    (
+        404,
+        "NotFound",
+        "the object named by the path does not exist",
+    ),
     (409, "Conflict", "the change conflicts with an existing row"),
     (413, "PayloadTooLarge", "the body exceeds the size limit"),
     (
@@ -296,7 +300,10 @@ fn operation(
     }
     if doc.paged {
         for (name, description) in [
-            ("limit", "rows on the page (clamped to the server's maximum)"),
+            (
+                "limit",
+                "rows on the page (clamped to the server's maximum)",
+            ),
             ("offset", "rows skipped before the page"),
         ] {
             parameters.push(json!({
@@ -308,7 +315,10 @@ fn operation(
         }
     }
     let mut op = Map::new();
-    op.insert("operationId".into(), operation_id(method, &route.path).into());
+    op.insert(
+        "operationId".into(),
+        operation_id(method, &route.path).into(),
+    );
     if let Some(summary) = &doc.summary {
         op.insert("summary".into(), summary.as_ref().into());
     }
@@ -388,7 +398,10 @@ fn not_null(mut schema: Value) -> Value {
 
 /// A list in a form: the field repeated, or given once for a list of one.
 fn one_or_more(schema: Value) -> Value {
-    match (schema.get("type").and_then(Value::as_str), schema.get("items")) {
+    match (
+        schema.get("type").and_then(Value::as_str),
+        schema.get("items"),
+    ) {
         (Some("array"), Some(items)) => {
             let items = items.clone();
             json!({ "anyOf": [schema, items] })
@@ -703,10 +716,7 @@ mod tests {
     fn paths_and_ids_follow_openapi() {
         assert_eq!(openapi_path("/files/{*rest}"), "/files/{rest}");
         assert_eq!(captures("/a/{x}/b/{*y}"), ["x", "y"]);
-        assert_eq!(
-            operation_id(&Method::GET, "/stuff/{sid}"),
-            "get_stuff_sid"
-        );
+        assert_eq!(operation_id(&Method::GET, "/stuff/{sid}"), "get_stuff_sid");
         assert_eq!(operation_id(&Method::POST, "/"), "post");
     }
 }

@@ -66,5 +66,5 @@ mod schemas;
 pub(crate) mod ui;
 
 pub use doc::Doc;
-pub use schemas::NewPassword;
 pub(crate) use document::{Context, Described, document};
+pub use schemas::NewPassword;

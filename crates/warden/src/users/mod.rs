@@ -7,9 +7,9 @@ mod roles;
 mod sql;
 
 pub(crate) use directory::CachedDirectory;
-pub(crate) use passwords::common_passwords;
 #[doc(inline)]
 pub use directory::{Directory, MemoryDirectory, UserRecord};
+pub(crate) use passwords::common_passwords;
 #[doc(inline)]
 pub use passwords::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
 #[doc(inline)]

@@ -215,7 +215,10 @@ async fn the_document_lists_every_route_with_its_parameters_security_and_statuse
     assert!(body["application/x-www-form-urlencoded"]["encoding"].is_null());
     let labels = &body["application/x-www-form-urlencoded"]["schema"]["properties"]["labels"];
     assert_eq!(labels["anyOf"][0]["type"], "array");
-    assert_eq!(labels["anyOf"][1]["type"], "string", "one label: the field once");
+    assert_eq!(
+        labels["anyOf"][1]["type"], "string",
+        "one label: the field once"
+    );
     // Fields the type does not name may come along, without NUL.
     assert_eq!(
         body["application/json"]["schema"]["additionalProperties"]["$ref"],
@@ -223,7 +226,9 @@ async fn the_document_lists_every_route_with_its_parameters_security_and_statuse
     );
     assert_eq!(
         statuses(create),
-        ["201", "400", "401", "403", "409", "413", "415", "429", "503"]
+        [
+            "201", "400", "401", "403", "409", "413", "415", "429", "503"
+        ]
     );
     assert_eq!(create["x-warden-authorization"], "group:EDITOR");
     assert_eq!(create["x-warden-groups"], serde_json::json!(["EDITOR"]));
@@ -261,7 +266,10 @@ async fn the_document_lists_every_route_with_its_parameters_security_and_statuse
     assert_eq!(hello["security"], serde_json::json!([{ "bearer": [] }]));
     assert_eq!(statuses(hello), ["2XX", "401", "403", "503"]);
     let perm = &doc["paths"]["/perm"]["get"];
-    assert_eq!(perm["x-warden-permissions"], serde_json::json!(["stuff.write"]));
+    assert_eq!(
+        perm["x-warden-permissions"],
+        serde_json::json!(["stuff.write"])
+    );
     let any = &doc["paths"]["/any/{x}"]["get"];
     assert_eq!(any["parameters"][0]["schema"]["type"], "string");
     assert_eq!(
@@ -273,8 +281,7 @@ async fn the_document_lists_every_route_with_its_parameters_security_and_statuse
     assert_eq!(components["securitySchemes"]["basic"]["scheme"], "basic");
     assert_eq!(components["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert_eq!(
-        components["responses"]["Unauthorized"]["content"]["application/json"]["schema"]
-            ["$ref"],
+        components["responses"]["Unauthorized"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/Error"
     );
     assert!(components["responses"]["TooManyRequests"]["headers"]["Retry-After"].is_object());
@@ -299,7 +306,10 @@ async fn the_docs_page_and_its_assets_ship_in_the_binary_with_their_own_csp() {
     assert!(!csp.contains("unsafe-eval"), "{csp}");
     let html = page.text();
     assert!(html.contains(r#"data-url="/openapi.json""#), "{html}");
-    assert!(html.contains(r#"<script src="/docs/swagger-ui-bundle.js">"#), "{html}");
+    assert!(
+        html.contains(r#"<script src="/docs/swagger-ui-bundle.js">"#),
+        "{html}"
+    );
     assert!(!html.contains("http"), "nothing from elsewhere: {html}");
 
     let bundle = server
@@ -331,7 +341,11 @@ async fn switched_off_the_document_and_the_docs_are_404() {
     let (server, app) = serve(off, Open).await;
     server.client.get("/openapi.json").expect(404).await;
     server.client.get("/docs").expect(404).await;
-    server.client.get("/docs/swagger-ui-bundle.js").expect(404).await;
+    server
+        .client
+        .get("/docs/swagger-ui-bundle.js")
+        .expect(404)
+        .await;
     // The document is still there for the command line.
     assert_eq!(app.openapi()["openapi"], "3.1.0");
 }
@@ -340,7 +354,9 @@ async fn switched_off_the_document_and_the_docs_are_404() {
 async fn production_serves_the_document_but_not_the_docs_unless_asked() {
     let production = Settings {
         mode: RunMode::Production,
-        secret: Some(warden::Secret::new("q8Zr2VmX7wLk4Tn9Bd6Hj3Pf5Sg1Yc0Ae8Ku2Wo4")),
+        secret: Some(warden::Secret::new(
+            "q8Zr2VmX7wLk4Tn9Bd6Hj3Pf5Sg1Yc0Ae8Ku2Wo4",
+        )),
         ..settings()
     };
     let (server, _app) = serve(production.clone(), Open).await;
@@ -414,8 +430,8 @@ async fn the_document_describes_the_built_in_endpoints_too() {
     );
     assert!(doc["paths"]["/tokens/scoped"]["post"]["requestBody"].is_object());
     assert_eq!(
-        doc["paths"]["/health"]["get"]["responses"]["200"]["content"]["application/json"]
-            ["schema"]["$ref"],
+        doc["paths"]["/health"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"],
         "#/components/schemas/Status"
     );
     // Every operation has an id of its own.

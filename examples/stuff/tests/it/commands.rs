@@ -61,7 +61,10 @@ fn migrations_routes_tokens_and_the_audit_trail_from_the_command_line() {
             continue;
         }
         let operation = &document["paths"][path][method.to_ascii_lowercase()];
-        assert!(operation.is_object(), "{method} {path} is not in the document");
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
     }
 
     let token = stdout(&stuff(&["token", "issue", "calvin"], &db));

@@ -95,7 +95,10 @@ async fn the_document_describes_the_course_routes() {
 async fn the_docs_page_is_served_with_its_own_csp() {
     let page = CLIENT.get("/docs").expect(200).await;
     let csp = page.header("content-security-policy").unwrap();
-    assert!(csp.starts_with("default-src 'none'; script-src 'self'"), "{csp}");
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self'"),
+        "{csp}"
+    );
     assert!(page.text().contains(r#"data-url="/openapi.json""#));
     CLIENT.get("/docs/swagger-ui-bundle.js").expect(200).await;
 }
