@@ -125,7 +125,7 @@ pub use scheme::{Scheme, Schemes};
 pub use settings::{
     ApiKeySettings, AuditSettings, AuthSettings, CorsSettings, HttpSettings, LimitSettings,
     LoginThrottleSettings, REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings,
-    SessionSettings, Settings, TokenCarrier, TokenFormat,
+    SessionSettings, Settings, TokenCarrier, TokenFormat, parse_duration,
 };
 #[doc(inline)]
 pub use sql::Tx;

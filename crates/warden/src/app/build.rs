@@ -30,7 +30,7 @@ use crate::guards::{
 use crate::http::{ObserveLayer, cors_layer, panic_response};
 use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
-use crate::settings::{LimitSettings, Settings};
+use crate::settings::{LimitSettings, RunMode, Settings};
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
 use crate::store::{MemoryStore, Store};
 use crate::tokens::jwt::Jwt;
@@ -42,6 +42,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     pub fn build(mut self) -> Result<App, BuildError> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
+        for problem in self.settings.problems() {
+            problems.push(problem);
+        }
         let store: Arc<dyn Store> = self
             .store
             .take()
@@ -52,13 +55,21 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             store: Arc::clone(&store),
         });
         let limiter = Limiter::new(store);
-        for problem in self.settings.limits.problems() {
-            problems.push(problem);
-        }
+        let mut warnings = self.settings.warnings();
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
-        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        let mut routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        if self.settings.mode == RunMode::Development {
+            let named = routes.use_development_declarations();
+            if !named.is_empty() {
+                warnings.push(format!(
+                    "development mode: {} route(s) use their development declaration, never deploy this: {}",
+                    named.len(),
+                    named.join("; ")
+                ));
+            }
+        }
         let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
@@ -92,10 +103,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             blocklist,
             IpLimit::new(&limiter, &self.settings.limits),
         )?;
-        if self.settings.secret.is_none() {
-            tracing::warn!(
-                "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
-            );
+        for warning in &warnings {
+            tracing::warn!("{warning}");
         }
         Ok(App {
             router,
@@ -104,6 +113,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             settings: Arc::new(self.settings),
             predict,
             audit: trail,
+            warnings,
         })
     }
 
@@ -429,7 +439,8 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 continue;
             }
             let mut route_problems = Vec::new();
-            let authz = &declared.policy.authorize;
+            let in_force = declared.authorize().clone();
+            let authz = &in_force;
             let rule = Rule::compile(
                 authz,
                 &declared.method,
@@ -468,6 +479,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
             by_path[slot].1.push((declared.make)(meta));
             infos.push(RouteInfo {
+                in_force,
                 method: declared.method,
                 path: path.clone(),
                 policy: declared.policy,

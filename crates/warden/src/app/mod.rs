@@ -52,6 +52,7 @@ pub struct App {
     settings: Arc<Settings>,
     predict: Arc<dyn Predict>,
     audit: Option<Arc<Trail>>,
+    warnings: Vec<String>,
 }
 
 impl fmt::Debug for App {
@@ -85,6 +86,13 @@ impl App {
     /// Every route with its declaration, in registration order.
     pub fn routes(&self) -> &[RouteInfo] {
         &self.routes
+    }
+
+    /// What the build found allowed but worth saying, also logged as warnings when it built:
+    /// development conveniences in force (a random secret, routes open in development), and
+    /// protections a production configuration leaves off ([`Settings::warnings`](crate::Settings::warnings)).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The settings the application was built with.
