@@ -14,6 +14,8 @@
 //! warden audit verify                     # exit 0 if the audit chain is intact, 1 if not
 //! warden audit seal
 //! warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
+//! warden check                            # settings, queries, database: every problem at once
+//! stuff routes --matrix --user calvin --id sid=1 --replay http://127.0.0.1:5000
 //! ```
 //!
 //! The same commands mount in a back-end's own binary, which adds what only it knows — its
@@ -40,8 +42,10 @@
 //! ```
 
 mod audit;
+mod check;
 mod db;
 mod key;
+mod matrix;
 mod routes;
 mod token;
 mod user;
@@ -57,6 +61,7 @@ use warden::{App, Settings};
 pub use audit::AuditCommand;
 pub use db::DbCommand;
 pub use key::KeyCommand;
+pub use routes::RoutesArgs;
 pub use token::TokenCommand;
 pub use user::UserCommand;
 
@@ -107,11 +112,17 @@ pub enum Command {
     /// The audit trail: verify its hash chain, seal pending rows, archive old ones.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Every route with its methods, declaration and tags (a back-end's own binary only: the
-    /// routes are compiled into it).
+    /// Every route with its methods, declaration and tags, or the authorization matrix (a
+    /// back-end's own binary only: the routes are compiled into it).
     ///
-    /// Example: stuff routes
-    Routes,
+    /// Example: stuff routes --matrix --user calvin --user hobbes --id sid=1
+    Routes(RoutesArgs),
+    /// Checks the settings, the queries and the routes without serving, naming every problem
+    /// at once; exit 1 if there is one. Through a back-end's binary it checks everything the
+    /// application's build checks; through `warden`, the settings, query files and database.
+    ///
+    /// Example: WARDEN_MODE=production stuff check
+    Check,
 }
 
 /// What the commands work on: the settings, and what a back-end adds (its application, its
@@ -122,6 +133,7 @@ pub struct Context<'a> {
     database: Option<Database>,
     migrations: Option<Migrations>,
     queries: Vec<PathBuf>,
+    build_problems: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -133,7 +145,17 @@ impl<'a> Context<'a> {
             database: None,
             migrations: None,
             queries: Vec::new(),
+            build_problems: Vec::new(),
         }
+    }
+
+    /// What stopped the back-end's application from building (a
+    /// [`BuildError`](warden::BuildError)'s problems), for `check` to report instead of the
+    /// application.
+    #[must_use]
+    pub fn build_problems(mut self, problems: Vec<String>) -> Self {
+        self.build_problems = problems;
+        self
     }
 
     /// The back-end's application: its routes and its token service.
@@ -222,7 +244,8 @@ pub async fn run_command(
         Command::Token(command) => token::run(command, ctx, out).await,
         Command::Key(command) => key::run(command, ctx, out).await,
         Command::Audit(command) => audit::run(command, ctx, out).await,
-        Command::Routes => routes::run(ctx, out),
+        Command::Routes(args) => routes::run(args, ctx, out).await,
+        Command::Check => check::run(ctx, out).await,
     }
 }
 
