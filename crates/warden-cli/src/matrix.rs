@@ -128,6 +128,7 @@ async fn on_object(
     Ok(match capability {
         Some(c) if !c.found => Cell::NotFound,
         Some(c) if c.modes.contains(&mode) => Cell::Pass,
+        Some(c) if c.hidden => Cell::NotFound,
         _ => Cell::Forbidden,
     })
 }

@@ -60,6 +60,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
         let mut routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        if self.database.is_none() {
+            for route in routes.needing_database() {
+                problems.push(format!(
+                    "{route}: the handler takes a Tx, but the application has no database (AppBuilder::database)"
+                ));
+            }
+        }
         if self.settings.mode == RunMode::Development {
             let named = routes.use_development_declarations();
             if !named.is_empty() {
@@ -87,6 +94,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let predict: Arc<dyn Predict> = Arc::new(Predictor {
             routes: compiled,
             objects: checkers.objects,
+            hidden: checkers.hidden,
             auth: Arc::clone(&auth),
             state: self.state.clone(),
         });
@@ -139,6 +147,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             objects: std::mem::take(&mut self.objects),
             queries: HashMap::new(),
             directory_groups: directory.groups(),
+            hidden: std::mem::take(&mut self.hidden),
         };
         object_queries(
             std::mem::take(&mut self.object_queries),
@@ -146,6 +155,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut checkers,
             problems,
         );
+        for domain in &checkers.hidden {
+            if !checkers.objects.contains_key(domain) {
+                problems.push(format!(
+                    "hide_objects(\"{domain}\"): no object checker or query is registered for \"{domain}\""
+                ));
+            }
+        }
         let hasher = self
             .hasher
             .take()
@@ -289,6 +305,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
+        if let Some(path) = self.login.take() {
+            routes = routes.merge(endpoints::login::routes(&path));
+        }
         if self.sessions {
             routes = routes.merge(endpoints::sessions::routes(&auth.sessions));
         }

@@ -47,6 +47,8 @@ pub(crate) struct Declared<S> {
     pub(crate) policy: Policy,
     /// Whether the policy's development declaration is in force (development mode).
     pub(crate) in_development: bool,
+    /// Whether the handler takes the request transaction.
+    pub(crate) needs_database: bool,
     pub(crate) make: Make<S>,
 }
 
@@ -149,6 +151,7 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
             method,
             policy: policy.into(),
             in_development: false,
+            needs_database: H::needs_database(),
             make,
         });
         self
@@ -227,6 +230,20 @@ impl<S> Routes<S> {
             }
         }
         named
+    }
+
+    /// The routes whose handlers take the request transaction, as `METHOD /path`.
+    pub(crate) fn needing_database(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .flat_map(|(path, methods)| {
+                methods
+                    .declared
+                    .iter()
+                    .filter(|d| d.needs_database)
+                    .map(move |d| format!("{} {path}", d.method))
+            })
+            .collect()
     }
 
     /// The paths, in registration order.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod api_keys;
 mod audit;
+mod bootstrap;
 pub(crate) mod duration;
 mod http;
 mod jwt;
@@ -23,6 +24,8 @@ mod sessions;
 pub use api_keys::ApiKeySettings;
 #[doc(inline)]
 pub use audit::AuditSettings;
+#[doc(inline)]
+pub use bootstrap::BootstrapSettings;
 pub use duration::parse as parse_duration;
 #[doc(inline)]
 pub use http::{CorsSettings, HttpSettings};
@@ -80,6 +83,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The audit trail.
     pub audit: AuditSettings,
+    /// The first administrator, created on an empty directory.
+    pub bootstrap: BootstrapSettings,
 }
 
 impl Default for Settings {
@@ -97,6 +102,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             http: HttpSettings::default(),
             audit: AuditSettings::default(),
+            bootstrap: BootstrapSettings::default(),
         }
     }
 }

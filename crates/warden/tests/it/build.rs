@@ -1,6 +1,8 @@
 //! Mistakes in declarations and settings fail the build, with a clear message, at startup.
 
-use warden::{App, Auth, BuildError, Open, Routes, RunMode, Secret, Settings, get, group, object};
+use warden::{
+    App, Auth, BuildError, CurrentUser, Open, Routes, RunMode, Secret, Settings, get, group, object,
+};
 
 use crate::common::{settings, users};
 
@@ -235,4 +237,29 @@ fn production_names_every_weak_setting_at_once() {
     ]) {
         assert!(problem.starts_with(start), "{problem}");
     }
+}
+
+#[test]
+fn a_handler_taking_a_transaction_needs_a_database() {
+    async fn count(tx: warden::Tx) -> warden::Result<String> {
+        Ok(tx.scalar("count", &()).await?.to_string())
+    }
+    async fn maybe(_: Option<CurrentUser>, tx: warden::Tx) -> &'static str {
+        drop(tx);
+        "ok"
+    }
+    let found = problems(
+        settings(),
+        Routes::new()
+            .route("/count", get(Open, count))
+            .route("/maybe", warden::post(Auth, maybe))
+            .route("/fine", get(Open, ok)),
+    );
+    assert_eq!(
+        found,
+        [
+            "GET /count: the handler takes a Tx, but the application has no database (AppBuilder::database)",
+            "POST /maybe: the handler takes a Tx, but the application has no database (AppBuilder::database)",
+        ]
+    );
 }
