@@ -15,6 +15,7 @@
 //! warden audit seal
 //! warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
 //! warden check                            # settings, queries, database: every problem at once
+//! warden new tasks                        # a new back-end, as examples/minimal
 //! stuff routes --matrix --user calvin --id sid=1 --replay http://127.0.0.1:5000
 //! ```
 //!
@@ -46,6 +47,7 @@ mod check;
 mod db;
 mod key;
 mod matrix;
+mod new;
 mod routes;
 mod token;
 mod user;
@@ -61,6 +63,7 @@ use warden::{App, Settings};
 pub use audit::AuditCommand;
 pub use db::DbCommand;
 pub use key::KeyCommand;
+pub use new::NewArgs;
 pub use routes::RoutesArgs;
 pub use token::TokenCommand;
 pub use user::UserCommand;
@@ -123,6 +126,11 @@ pub enum Command {
     ///
     /// Example: WARDEN_MODE=production stuff check
     Check,
+    /// Creates a new back-end: users in SQL, owner-only tasks, the login route, an
+    /// administrators' route and its tests (the same as warden's examples/minimal).
+    ///
+    /// Example: warden new tasks && cd tasks && cargo test
+    New(NewArgs),
 }
 
 /// What the commands work on: the settings, and what a back-end adds (its application, its
@@ -246,6 +254,7 @@ pub async fn run_command(
         Command::Audit(command) => audit::run(command, ctx, out).await,
         Command::Routes(args) => routes::run(args, ctx, out).await,
         Command::Check => check::run(ctx, out).await,
+        Command::New(args) => new::run(&args, out),
     }
 }
 

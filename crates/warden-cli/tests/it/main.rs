@@ -626,3 +626,54 @@ async fn user_import_on_mysql() {
     let dir = tempfile::tempdir().unwrap();
     on_scratch("WARDEN_TEST_MYSQL_URL", |url| import_on(url, dir.path())).await;
 }
+
+/// `new` writes examples/minimal under the new name, with path dependencies on these sources.
+#[test]
+fn new_writes_the_minimal_example_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("to-do");
+    let out = warden(&["new", &target.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).starts_with("created to-do (7 files)"),
+        "{}",
+        text(&out)
+    );
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minimal");
+    for file in [
+        "src/lib.rs",
+        "src/main.rs",
+        "schema.sql",
+        "queries.sql",
+        "tests/it/main.rs",
+    ] {
+        let original = std::fs::read_to_string(example.join(file)).unwrap();
+        let written = std::fs::read_to_string(target.join(file)).unwrap();
+        let expected = original
+            .replace("minimal::", "to_do::")
+            .replace("\"minimal\"", "\"to_do\"")
+            .replace("minimal_schema", "to_do_schema")
+            .replace("sqlite://minimal.db", "sqlite://to_do.db")
+            .replace("`minimal", "`to_do");
+        assert_eq!(written, expected, "{file}");
+    }
+    let manifest = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"to-do\""), "{manifest}");
+    let warden_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../warden")
+        .canonicalize()
+        .unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "warden = {{ path = \"{}\" }}",
+            warden_dir.display()
+        )),
+        "{manifest}"
+    );
+
+    let again = warden(&["new", &target.display().to_string()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again).contains("exists already"));
+    let bad = warden(&["new", &dir.path().join("9lives").display().to_string()]);
+    assert!(text(&bad).contains("is not a crate name"), "{}", text(&bad));
+}
