@@ -37,8 +37,8 @@ pub struct HttpSettings {
     pub openapi: bool,
     /// Where it serves it. Default `/openapi.json`.
     pub openapi_path: String,
-    /// Whether it serves the docs page (Swagger UI, from the binary). Default: on in
-    /// development, off in production unless set to true.
+    /// Whether it serves the docs page (Swagger UI, from the binary). Default: off in
+    /// production unless set to true, on otherwise.
     pub docs: Option<bool>,
     /// Where the docs page is, and its assets below it. Default `/docs`.
     pub docs_path: String,
@@ -47,10 +47,10 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// Whether the docs page is served in `mode`: as `docs` says, or in development only.
+    /// Whether the docs page is served in `mode`: as `docs` says, or everywhere but in
+    /// production.
     pub fn docs_enabled(&self, mode: super::RunMode) -> bool {
-        self.docs
-            .unwrap_or(matches!(mode, super::RunMode::Development))
+        self.docs.unwrap_or(mode != super::RunMode::Production)
     }
 }
 
