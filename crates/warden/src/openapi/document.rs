@@ -277,7 +277,7 @@ fn operation(
             parameters.push(parameter(&name, "query", required, schema, generator));
         }
     } else if !properties.is_empty() {
-        let mut described = request_body(properties, &required, closed, generator);
+        let mut described = request_body(&properties, &required, closed, generator);
         // A rule across fields ("tags or params") is for JSON bodies: a form cannot say an
         // empty list, nor an object but as JSON text.
         if let Some(across) = across {
@@ -454,7 +454,7 @@ const NO_NUL: &str = "^[^\\u0000]*$";
 /// denies them, but they too must hold no NUL: in a form they are text, in JSON any value
 /// ([`ANY_JSON`]). A form says `null` by leaving a field out, so its fields are not nullable.
 fn request_body(
-    properties: Map<String, Value>,
+    properties: &Map<String, Value>,
     required: &BTreeSet<String>,
     closed: bool,
     generator: &SchemaGenerator,
