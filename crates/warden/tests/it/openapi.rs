@@ -159,10 +159,7 @@ fn statuses(operation: &Value) -> Vec<&str> {
 async fn the_document_lists_every_route_with_its_parameters_security_and_statuses() {
     let (server, app) = serve(settings(), Open).await;
     let answer = server.client.get("/openapi.json").expect(200).await;
-    assert_eq!(
-        answer.header("content-type"),
-        Some("application/json")
-    );
+    assert_eq!(answer.header("content-type"), Some("application/json"));
     let doc = answer.json_value();
     // Built once with the application: what it serves is what `App::openapi` holds.
     assert_eq!(&doc, app.openapi());
