@@ -15,6 +15,7 @@ pub(crate) mod duration;
 mod http;
 mod jwt;
 mod limits;
+mod observe;
 mod scoped;
 mod sessions;
 
@@ -29,6 +30,8 @@ pub(crate) use jwt::read_pem;
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
 #[doc(inline)]
 pub use limits::{LimitSettings, LoginThrottleSettings, Rate};
+#[doc(inline)]
+pub use observe::{ErrorLevel, LogFormat, LogSettings, MetricsSettings};
 #[doc(inline)]
 pub use scoped::ScopedSettings;
 #[doc(inline)]
@@ -78,6 +81,10 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The audit trail.
     pub audit: AuditSettings,
+    /// Log lines: format, filter, files ([`logs::init`](crate::logs::init)).
+    pub log: LogSettings,
+    /// Prometheus metrics: off unless they have an address of their own.
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -95,6 +102,8 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             http: HttpSettings::default(),
             audit: AuditSettings::default(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
