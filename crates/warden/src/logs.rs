@@ -27,10 +27,10 @@
 use std::io::IsTerminal as _;
 use std::path::Path;
 
-use tracing::Subscriber;
-use tracing::level_filters::LevelFilter;
+use tracing::{Level, Subscriber};
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -103,10 +103,13 @@ pub fn init(settings: &Settings) -> Result<LogGuard, BoxError> {
             let (errors, guard) = tracing_appender::non_blocking(daily(directory, &errors_prefix)?);
             writers.push(guard);
             let level = match log.error_level {
-                ErrorLevel::Warn => LevelFilter::WARN,
-                ErrorLevel::Error => LevelFilter::ERROR,
+                ErrorLevel::Warn => Level::WARN,
+                ErrorLevel::Error => Level::ERROR,
             };
-            layers.push(lines(format, errors, false).with_filter(level).boxed());
+            // Every span, so that a request's warning carries the request's id here too; of the
+            // events, only warnings and errors.
+            let severe = filter_fn(move |meta| meta.is_span() || *meta.level() <= level);
+            layers.push(lines(format, errors, false).with_filter(severe).boxed());
         }
     }
     tracing_subscriber::registry()

@@ -460,9 +460,11 @@ impl Shared {
                 status = status.as_u16(),
                 client = %client,
                 micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                // Client text (a login, a message quoting a value) cannot forge log lines.
-                user = ?sanitize(user.map_or("-", |u| u.0.login())),
-                error = ?sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
+                // Client text (a login, a message quoting a value) cannot forge log lines: it is
+                // sanitized, and recorded as a string, which text lines quote and escape and
+                // JSON lines hold as a JSON string.
+                user = &*sanitize(user.map_or("-", |u| u.0.login())),
+                error = &*sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
             );
         }
         // Last, so that the log above borrows the id's text instead of copying it.
