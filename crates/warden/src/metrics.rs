@@ -12,9 +12,9 @@
 //! 401 and 403 counts are `warden_http_requests_total{status="401"}` and `{status="403"}`.
 //!
 //! Built on `prometheus-client` rather than `metrics` with its exporter: one small crate with no
-//! global recorder, whose counters are atomics; a request pays one read-locked map lookup for
-//! its counter and one uncontended mutex for its histogram (the route's, found when the app was
-//! built).
+//! global recorder, whose counters are atomics. A routed request pays its histogram's
+//! uncontended mutex and an atomic add on its counter, both the route's own (made when the app
+//! was built, or on the route's first answer with that status): no label is hashed.
 //!
 //! ```no_run
 //! # async fn run(app: warden::App) -> std::io::Result<()> {
@@ -27,7 +27,7 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -103,10 +103,18 @@ struct Inner {
     path: String,
     requests: Family<RequestLabels, Counter>,
     latencies: Latencies,
-    authentications: Family<OutcomeLabels, Counter>,
     dependencies: Family<DependencyLabels, Counter>,
     unmatched: Text,
+    /// The counters of [`AuthOutcome`], in its order: made once, so that counting one is an
+    /// atomic add.
+    outcomes: [Counter; 5],
 }
+
+/// The statuses whose counters a route keeps at hand (made on first use); other statuses are
+/// looked up in the family.
+const COMMON: [u16; 14] = [
+    200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503,
+];
 
 impl fmt::Debug for Metrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -123,6 +131,8 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latencies: Latencies = Family::new_with_constructor(histogram);
         let authentications = Family::<OutcomeLabels, Counter>::default();
+        let outcomes = ["success", "missing", "failure", "throttled", "error"]
+            .map(|outcome| authentications.get_or_create_owned(&OutcomeLabels { outcome }));
         let dependencies = Family::<DependencyLabels, Counter>::default();
         registry.register(
             "warden_http_requests",
@@ -149,9 +159,9 @@ impl Metrics {
             path: path.to_owned(),
             requests,
             latencies,
-            authentications,
             dependencies,
             unmatched: Text(Arc::from(UNMATCHED)),
+            outcomes,
         }))
     }
 
@@ -202,8 +212,10 @@ impl Metrics {
             });
         RouteMetrics(Arc::new(RouteHandle {
             metrics: self.clone(),
+            method,
             route,
             latency,
+            statuses: Default::default(),
         }))
     }
 
@@ -216,33 +228,44 @@ impl Metrics {
         fault: Option<Fault>,
         elapsed: Duration,
     ) {
-        let method = method_label(method);
-        let route_label = match route {
+        let status = status.as_u16();
+        match route {
             Some(route) => {
-                route.0.latency.observe(elapsed.as_secs_f64());
-                route.0.route.clone()
+                let route = &route.0;
+                route.latency.observe(elapsed.as_secs_f64());
+                let labels = || RequestLabels {
+                    method: route.method,
+                    route: route.route.clone(),
+                    status,
+                };
+                match COMMON.iter().position(|&common| common == status) {
+                    Some(i) => route.statuses[i]
+                        .get_or_init(|| self.0.requests.get_or_create_owned(&labels()))
+                        .inc(),
+                    None => self.0.requests.get_or_create(&labels()).inc(),
+                };
             }
             None => {
-                let labels = RouteLabels {
-                    method,
-                    route: self.0.unmatched.clone(),
-                };
+                let method = method_label(method);
+                let route = self.0.unmatched.clone();
                 self.0
                     .latencies
-                    .get_or_create(&labels)
+                    .get_or_create(&RouteLabels {
+                        method,
+                        route: route.clone(),
+                    })
                     .observe(elapsed.as_secs_f64());
-                labels.route
+                self.0
+                    .requests
+                    .get_or_create(&RequestLabels {
+                        method,
+                        route,
+                        status,
+                    })
+                    .inc();
             }
-        };
-        self.0
-            .requests
-            .get_or_create(&RequestLabels {
-                method,
-                route: route_label,
-                status: status.as_u16(),
-            })
-            .inc();
-        if status.is_server_error()
+        }
+        if status >= 500
             && let Some(fault) = fault
         {
             let dependency = match fault {
@@ -257,11 +280,12 @@ impl Metrics {
     }
 }
 
-/// What an authentication came to, for `warden_authentications_total`.
+/// What an authentication came to, for `warden_authentications_total` (in the order of
+/// [`Inner::outcomes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AuthOutcome {
     /// A user was authenticated.
-    Success,
+    Success = 0,
     /// No credentials came (401).
     Missing,
     /// Credentials were refused (401).
@@ -290,26 +314,17 @@ pub(crate) struct RouteMetrics(Arc<RouteHandle>);
 
 struct RouteHandle {
     metrics: Metrics,
+    method: &'static str,
     route: Text,
     latency: Histogram,
+    /// The route's counters of the [`COMMON`] statuses, in that order.
+    statuses: [OnceLock<Counter>; COMMON.len()],
 }
 
 impl RouteMetrics {
     /// Counts an authentication on the route.
     pub(crate) fn authenticated(&self, outcome: AuthOutcome) {
-        let outcome = match outcome {
-            AuthOutcome::Success => "success",
-            AuthOutcome::Missing => "missing",
-            AuthOutcome::Failure => "failure",
-            AuthOutcome::Throttled => "throttled",
-            AuthOutcome::Error => "error",
-        };
-        self.0
-            .metrics
-            .0
-            .authentications
-            .get_or_create(&OutcomeLabels { outcome })
-            .inc();
+        self.0.metrics.0.outcomes[outcome as usize].inc();
     }
 }
 
