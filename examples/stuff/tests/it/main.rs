@@ -11,6 +11,7 @@ mod common;
 mod compute;
 mod errors;
 mod keys;
+mod observe;
 mod objects;
 mod revocation;
 mod roles;
