@@ -91,10 +91,7 @@ pub fn init(settings: &Settings) -> Result<LogGuard, BoxError> {
         }
         Some(directory) => {
             std::fs::create_dir_all(directory).map_err(|e| {
-                format!(
-                    "log.directory: cannot create {}: {e}",
-                    directory.display()
-                )
+                format!("log.directory: cannot create {}: {e}", directory.display())
             })?;
             let (all, guard) = tracing_appender::non_blocking(daily(directory, &settings.name)?);
             writers.push(guard);

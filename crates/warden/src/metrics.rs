@@ -147,7 +147,7 @@ impl Metrics {
         registry.register(
             "warden_authentications",
             "Authentications on routes that need a user, by outcome",
-            authentications.clone(),
+            authentications,
         );
         registry.register(
             "warden_dependency_errors",
@@ -203,13 +203,10 @@ impl Metrics {
     pub(crate) fn route(&self, method: &Method, template: &str) -> RouteMetrics {
         let route = Text(Arc::from(template));
         let method = method_label(method);
-        let latency = self
-            .0
-            .latencies
-            .get_or_create_owned(&RouteLabels {
-                method,
-                route: route.clone(),
-            });
+        let latency = self.0.latencies.get_or_create_owned(&RouteLabels {
+            method,
+            route: route.clone(),
+        });
         RouteMetrics(Arc::new(RouteHandle {
             metrics: self.clone(),
             method,
@@ -357,7 +354,13 @@ mod tests {
         let brew = Method::from_bytes(b"BREW").unwrap();
         metrics.answered(&brew, None, StatusCode::NOT_FOUND, None, ms);
         let failed = Some(Fault::Database);
-        metrics.answered(&Method::GET, Some(&route), StatusCode::SERVICE_UNAVAILABLE, failed, ms);
+        metrics.answered(
+            &Method::GET,
+            Some(&route),
+            StatusCode::SERVICE_UNAVAILABLE,
+            failed,
+            ms,
+        );
         route.authenticated(AuthOutcome::Failure);
         let text = metrics.render();
         for line in [

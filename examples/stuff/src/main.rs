@@ -78,7 +78,10 @@ fn settings(cli: &Cli) -> anyhow::Result<warden::Settings> {
 }
 
 #[tokio::main]
-async fn run(command: Option<warden_cli::Command>, settings: warden::Settings) -> anyhow::Result<bool> {
+async fn run(
+    command: Option<warden_cli::Command>,
+    settings: warden::Settings,
+) -> anyhow::Result<bool> {
     let url = settings
         .database_url
         .clone()

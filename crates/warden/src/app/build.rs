@@ -591,5 +591,8 @@ fn secret_free_success(
         && !headers
             .get_all(http::header::CACHE_CONTROL)
             .iter()
-            .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("no-store")))
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("no-store"))
+            })
 }

@@ -60,7 +60,11 @@ fn on(settings: &mut Settings) {
 }
 
 async fn fetch(client: &Client, path: &str, accept: &str) -> TestResponse {
-    client.get(path).header("accept-encoding", accept).send().await
+    client
+        .get(path)
+        .header("accept-encoding", accept)
+        .send()
+        .await
 }
 
 fn gunzip(bytes: &[u8]) -> String {
@@ -88,7 +92,11 @@ async fn large_answers_are_compressed_with_gzip_or_brotli_and_keep_the_edge_head
     assert_eq!(gzip.status(), 200);
     assert_eq!(gzip.header("content-encoding"), Some("gzip"));
     assert_eq!(gzip.header("vary"), Some("accept-encoding"));
-    assert!(gzip.bytes().len() < plain.len() / 4, "{}", gzip.bytes().len());
+    assert!(
+        gzip.bytes().len() < plain.len() / 4,
+        "{}",
+        gzip.bytes().len()
+    );
     assert_eq!(gunzip(gzip.bytes()), plain);
     // The observing layer's headers are on the compressed answer.
     assert!(gzip.header("x-request-id").is_some());

@@ -19,12 +19,13 @@ struct Sid {
 }
 
 fn routes() -> Routes<()> {
-    Routes::new()
-        .route("/whoami", get(Auth, whoami))
-        .route(
-            "/stuff/{sid}",
-            get(Open, |Params(s): Params<Sid>| async move { s.sid.to_string() }),
-        )
+    Routes::new().route("/whoami", get(Auth, whoami)).route(
+        "/stuff/{sid}",
+        get(
+            Open,
+            |Params(s): Params<Sid>| async move { s.sid.to_string() },
+        ),
+    )
 }
 
 fn metered() -> Settings {
@@ -37,7 +38,11 @@ fn metered() -> Settings {
 async fn serve(app: &App) -> (Client, Client, [crate::common::Live; 2]) {
     let site = serve_live(app.router()).await;
     let metrics = serve_live(app.metrics().expect("metrics are configured").router()).await;
-    (Client::live(&site.url), Client::live(&metrics.url), [site, metrics])
+    (
+        Client::live(&site.url),
+        Client::live(&metrics.url),
+        [site, metrics],
+    )
 }
 
 /// The value of the sample named exactly `sample` (name and labels), if it is there.
@@ -135,7 +140,10 @@ async fn a_store_that_fails_is_counted_as_a_dependency_error() {
     site.get("/whoami").bearer(&token).expect(503).await;
     let text = metrics.get("/metrics").expect(200).await.text().to_owned();
     assert_eq!(
-        sample(&text, r#"warden_dependency_errors_total{dependency="store"}"#),
+        sample(
+            &text,
+            r#"warden_dependency_errors_total{dependency="store"}"#
+        ),
         Some(1.0),
         "{text}"
     );

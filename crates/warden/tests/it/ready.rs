@@ -81,7 +81,10 @@ impl Cluster {
 
     fn pg_ctl(&self, action: &str) -> Command {
         let mut pg_ctl = as_postgres(&self.bin.join("pg_ctl"));
-        pg_ctl.arg("-D").arg(&self.data).args(["-w", "-t", "30", action]);
+        pg_ctl
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-w", "-t", "30", action]);
         pg_ctl
     }
 
@@ -174,7 +177,11 @@ async fn ready_is_503_while_postgresql_is_stopped_and_200_once_it_is_back() {
         cluster
     })
     .await;
-    assert_eq!(ready_becomes(&client, 200).await, 200, "ready once it is back");
+    assert_eq!(
+        ready_becomes(&client, 200).await,
+        200,
+        "ready once it is back"
+    );
     db.close().await;
     drop(live);
     blocking(move || drop(cluster)).await;

@@ -20,7 +20,13 @@ async fn production_logs_to_daily_files_and_serves_metrics_apart() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_stuff"))
-        .args(["--listen", "127.0.0.1:0", "--mode", "production", "--database"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--mode",
+            "production",
+            "--database",
+        ])
         .arg(format!("sqlite://{}", dir.path().join("o.db").display()))
         .env("WARDEN_SECRET", "k7Qp2vX9mZ4rT8wL1nB6yH3cF5gJ0dSaE2uW")
         .env("WARDEN_LOG__DIRECTORY", &logs)
@@ -41,7 +47,10 @@ async fn production_logs_to_daily_files_and_serves_metrics_apart() {
     }
     if lines.iter().any(String::is_empty) {
         let output = child.wait_with_output().unwrap();
-        panic!("stuff did not start: {}", String::from_utf8_lossy(&output.stderr));
+        panic!(
+            "stuff did not start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let site = Client::live(&announced(&lines, "listening on "));
     let metrics_url = announced(&lines, "metrics on ");
@@ -51,12 +60,18 @@ async fn production_logs_to_daily_files_and_serves_metrics_apart() {
 
     let read = site.get("/stuff/1").expect(200).await;
     let read_id = read.header("x-request-id").unwrap().to_owned();
-    let failed = site.get("/login").basic_auth("calvin", "hobbes").expect(503).await;
+    let failed = site
+        .get("/login")
+        .basic_auth("calvin", "hobbes")
+        .expect(503)
+        .await;
     let failed_id = failed.header("x-request-id").unwrap().to_owned();
     site.get("/metrics").expect(404).await;
     let text = metrics.get("/metrics").expect(200).await.text().to_owned();
     assert!(
-        text.contains(r#"warden_http_requests_total{method="GET",route="/stuff/{sid}",status="200"} 1"#),
+        text.contains(
+            r#"warden_http_requests_total{method="GET",route="/stuff/{sid}",status="200"} 1"#
+        ),
         "{text}"
     );
     assert!(
@@ -94,7 +109,10 @@ async fn production_logs_to_daily_files_and_serves_metrics_apart() {
     assert_eq!(access["target"], "warden::access");
     assert_eq!(access["path"], "/stuff/1");
     assert_eq!(access["status"], 200);
-    assert!(errors.contains("the Redis store is unreachable"), "{errors}");
+    assert!(
+        errors.contains("the Redis store is unreachable"),
+        "{errors}"
+    );
     assert!(errors.contains(&failed_id), "{errors}");
     assert!(!errors.contains(&read_id), "{errors}");
 }
