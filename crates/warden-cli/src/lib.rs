@@ -14,6 +14,9 @@
 //! warden audit verify                     # exit 0 if the audit chain is intact, 1 if not
 //! warden audit seal
 //! warden audit archive --before 2026-01-01T00:00:00Z --out audit-2025.jsonl
+//! warden check                            # settings, queries, database: every problem at once
+//! warden new tasks                        # a new back-end, as examples/minimal
+//! stuff routes --matrix --user calvin --id sid=1 --replay http://127.0.0.1:5000
 //! ```
 //!
 //! The same commands mount in a back-end's own binary, which adds what only it knows — its
@@ -40,8 +43,11 @@
 //! ```
 
 mod audit;
+mod check;
 mod db;
 mod key;
+mod matrix;
+mod new;
 mod routes;
 mod token;
 mod user;
@@ -57,6 +63,8 @@ use warden::{App, Settings};
 pub use audit::AuditCommand;
 pub use db::DbCommand;
 pub use key::KeyCommand;
+pub use new::NewArgs;
+pub use routes::RoutesArgs;
 pub use token::TokenCommand;
 pub use user::UserCommand;
 
@@ -107,11 +115,22 @@ pub enum Command {
     /// The audit trail: verify its hash chain, seal pending rows, archive old ones.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Every route with its methods, declaration and tags (a back-end's own binary only: the
-    /// routes are compiled into it).
+    /// Every route with its methods, declaration and tags, or the authorization matrix (a
+    /// back-end's own binary only: the routes are compiled into it).
     ///
-    /// Example: stuff routes
-    Routes,
+    /// Example: stuff routes --matrix --user calvin --user hobbes --id sid=1
+    Routes(RoutesArgs),
+    /// Checks the settings, the queries and the routes without serving, naming every problem
+    /// at once; exit 1 if there is one. Through a back-end's binary it checks everything the
+    /// application's build checks; through `warden`, the settings, query files and database.
+    ///
+    /// Example: WARDEN_MODE=production stuff check
+    Check,
+    /// Creates a new back-end: users in SQL, owner-only tasks, the login route, an
+    /// administrators' route and its tests (the same as warden's examples/minimal).
+    ///
+    /// Example: warden new tasks && cd tasks && cargo test
+    New(NewArgs),
 }
 
 /// What the commands work on: the settings, and what a back-end adds (its application, its
@@ -122,6 +141,7 @@ pub struct Context<'a> {
     database: Option<Database>,
     migrations: Option<Migrations>,
     queries: Vec<PathBuf>,
+    build_problems: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -133,7 +153,17 @@ impl<'a> Context<'a> {
             database: None,
             migrations: None,
             queries: Vec::new(),
+            build_problems: Vec::new(),
         }
+    }
+
+    /// What stopped the back-end's application from building (a
+    /// [`BuildError`](warden::BuildError)'s problems), for `check` to report instead of the
+    /// application.
+    #[must_use]
+    pub fn build_problems(mut self, problems: Vec<String>) -> Self {
+        self.build_problems = problems;
+        self
     }
 
     /// The back-end's application: its routes and its token service.
@@ -233,7 +263,9 @@ pub async fn run_command(
         Command::Token(command) => token::run(command, ctx, out).await,
         Command::Key(command) => key::run(command, ctx, out).await,
         Command::Audit(command) => audit::run(command, ctx, out).await,
-        Command::Routes => routes::run(ctx, out),
+        Command::Routes(args) => routes::run(args, ctx, out).await,
+        Command::Check => check::run(ctx, out).await,
+        Command::New(args) => new::run(&args, out),
     }
 }
 

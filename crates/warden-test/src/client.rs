@@ -15,6 +15,7 @@ use crate::cookies::CookieJar;
 use crate::request::{RequestBuilder, fetch_token};
 use crate::runtime::Driver;
 use crate::shared::Shared;
+use crate::temp::TempDatabase;
 use crate::transport::Transport;
 use crate::users::{AuthScheme, AuthSettings, TokenSource, User};
 
@@ -130,6 +131,15 @@ impl Client {
     }
 
     fn with_transport(transport: Transport, driver: Driver) -> Self {
+        Self::assemble(transport, driver, None)
+    }
+
+    /// A client of `transport`, owning `driver` and, for fixtures, their temporary database.
+    pub(crate) fn assemble(
+        transport: Transport,
+        driver: Driver,
+        database: Option<TempDatabase>,
+    ) -> Self {
         Self {
             inner: Arc::new(Shared {
                 transport,
@@ -137,6 +147,7 @@ impl Client {
                 users: RwLock::new(HashMap::new()),
                 anonymous: CookieJar::new(),
                 timeout_ms: AtomicU64::new(millis(DEFAULT_TIMEOUT)),
+                _database: database,
                 driver,
             }),
         }

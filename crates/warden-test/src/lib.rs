@@ -75,10 +75,12 @@
 
 mod client;
 mod cookies;
+mod fixture;
 mod request;
 mod response;
 mod runtime;
 mod shared;
+mod temp;
 mod transport;
 mod users;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::cookies::CookieJar;
 use crate::runtime::Driver;
+use crate::temp::TempDatabase;
 use crate::transport::Transport;
 use crate::users::{AuthScheme, AuthSettings, User};
 
@@ -20,6 +21,8 @@ pub(crate) struct Shared {
     pub(crate) anonymous: CookieJar,
     /// The request timeout, in milliseconds.
     pub(crate) timeout_ms: AtomicU64,
+    /// A fixture's temporary database, removed with the client.
+    pub(crate) _database: Option<TempDatabase>,
     /// Dropped last: the transport's connections belong to this runtime.
     pub(crate) driver: Driver,
 }

@@ -127,10 +127,10 @@ pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, pat
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
 pub use settings::{
-    ApiKeySettings, AuditSettings, AuthSettings, CorsSettings, ErrorLevel, HttpSettings,
-    LimitSettings, LogFormat, LogSettings, LoginThrottleSettings, MetricsSettings, REFRESH_COOKIE,
-    Rate, RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings, Settings, TokenCarrier,
-    TokenFormat,
+    ApiKeySettings, AuditSettings, AuthSettings, BootstrapSettings, CorsSettings, ErrorLevel,
+    HttpSettings, LimitSettings, LogFormat, LogSettings, LoginThrottleSettings, MetricsSettings,
+    REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings,
+    Settings, TokenCarrier, TokenFormat, parse_duration,
 };
 #[doc(inline)]
 pub use sql::Tx;
@@ -141,3 +141,19 @@ pub use users::{Directory, MemoryDirectory, Passwords, UserRecord};
 
 /// Validation rules for [`Valid`] parameters (re-exported so versions match).
 pub use garde;
+
+// What every back-end's handlers use, so that a back-end depends on warden alone for its HTTP
+// types (and gets the versions and features warden is built with).
+/// HTTP status codes and header maps: `(StatusCode::CREATED, Json(row))`.
+pub use ::http::{HeaderMap, StatusCode};
+/// axum itself, at the version and with the features warden uses, for its other extractors
+/// and responses.
+pub use axum;
+/// Answers a JSON body: `Json(value)`; also reads one, as the last handler argument.
+pub use axum::Json;
+/// The router an [`App`] serves and tests drive.
+pub use axum::Router;
+/// What a handler may return.
+pub use axum::response::{IntoResponse, Response};
+/// JSON values, for handlers that answer rows or build query parameters: `json!({"sid": 1})`.
+pub use serde_json::{Value, json};

@@ -54,10 +54,10 @@ impl std::fmt::Debug for LogGuard {
     }
 }
 
-/// The format `settings` ask for: `log.format`, or text in development and JSON in production.
+/// The format `settings` ask for: `log.format`, or JSON in production and text otherwise.
 pub fn format(settings: &Settings) -> LogFormat {
     settings.log.format.unwrap_or(match settings.mode {
-        RunMode::Development => LogFormat::Text,
+        RunMode::Development | RunMode::Test => LogFormat::Text,
         RunMode::Production => LogFormat::Json,
     })
 }

@@ -170,7 +170,6 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         .declare_group("ADMIN");
     let roles = SqlRoles::new(db.clone())?;
     let keys = SqlApiKeys::new(db.clone())?;
-    let mode = settings.mode;
     App::builder(settings)
         .database(db)
         .directory(users)
@@ -193,7 +192,7 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
             Routes::new()
                 .merge(whoami::routes())
                 .merge(stuff::routes())
-                .merge(users::routes(mode))
+                .merge(users::routes())
                 .merge(objects::routes())
                 .nest("/cmp", compute::routes()),
         )

@@ -131,6 +131,21 @@ async fn command_on(
         return warden_cli::run_command(command, &ctx.database(db), &mut out).await;
     }
     let db = stuff::connect(url).await?;
+    if matches!(command, warden_cli::Command::Check) {
+        // `check` reports a failed build's problems rather than failing on them.
+        return match stuff::build(settings, db.clone()).await {
+            Ok(app) => {
+                warden_cli::run_command(command, &ctx.database(db).app(&app), &mut out).await
+            }
+            Err(e) => {
+                let problems = match e.downcast_ref::<warden::BuildError>() {
+                    Some(build) => build.problems().to_vec(),
+                    None => vec![format!("{e:#}")],
+                };
+                warden_cli::run_command(command, &ctx.build_problems(problems), &mut out).await
+            }
+        };
+    }
     let app = stuff::build(settings, db.clone()).await?;
     warden_cli::run_command(command, &ctx.database(db).app(&app), &mut out).await
 }

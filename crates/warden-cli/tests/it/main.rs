@@ -1,5 +1,7 @@
 //! The `warden` binary, run as a user runs it, on a SQLite database holding an audit trail.
 
+mod matrix;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -223,7 +225,10 @@ async fn on_scratch(var: &str, test: impl FnOnce(&str)) {
         return;
     };
     let admin = Database::connect(&url, Queries::new()).await.unwrap();
-    let name = format!("warden_cli_{}", std::process::id());
+    // Tests run at once in one process: each scratch database has its own number.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("warden_cli_{}_{n}", std::process::id());
     admin
         .run_script(&format!("DROP DATABASE IF EXISTS {name}"))
         .await
@@ -267,6 +272,74 @@ async fn tokens_are_issued_and_revoked() {
     let token = String::from_utf8(out.stdout).unwrap();
     assert!(token.starts_with("warden:calvin:"), "{token}");
     assert_eq!(token.trim().split(':').count(), 4, "{token}");
+
+    // Shorter-lived: the expiry (UTC, YYYYMMDDHHMMSS) five minutes away, not an hour.
+    let out = warden(&[
+        "token",
+        "issue",
+        "calvin",
+        "--lifetime",
+        "5m",
+        "--database",
+        &url,
+    ]);
+    let token = String::from_utf8(out.stdout).unwrap();
+    let expiry = token.trim().split(':').nth(2).unwrap().to_owned();
+    let format = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    let expiry = time::PrimitiveDateTime::parse(&expiry, format)
+        .unwrap()
+        .assume_utc();
+    let left = expiry - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::minutes(4) && left <= time::Duration::minutes(5),
+        "{token}"
+    );
+    let out = warden(&[
+        "token",
+        "issue",
+        "calvin",
+        "--lifetime",
+        "2h",
+        "--database",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("a compact token lives 1 to 3600 seconds"),
+        "{}",
+        text(&out)
+    );
+    // Scoped: a JWT restricted to a tag and a path value.
+    let out = warden(&[
+        "token",
+        "issue",
+        "calvin",
+        "--tag",
+        "stuff",
+        "--param",
+        "sid=12",
+        "--lifetime",
+        "10m",
+        "--database",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let jwt = String::from_utf8(out.stdout).unwrap();
+    let payload = jwt.trim().split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["sub"], "calvin");
+    assert_eq!(
+        claims["scope"],
+        serde_json::json!({"tags": ["stuff"], "params": {"sid": ["12"]}})
+    );
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        600
+    );
 
     let out = warden(&["token", "revoke", "calvin", "--database", &url]);
     assert_eq!(text(&out), "revoked every token of calvin\n");
@@ -492,4 +565,115 @@ async fn api_keys_are_made_once_listed_and_revoked() {
     );
     let out = warden(&["key", "revoke", "calvin", id, "--database", &url]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `user import` on a server database: warden's schema and a users table by migration, the
+/// course's file imported once, a second run changing nothing, a bad file importing nothing.
+fn import_on(url: &str, dir: &Path) {
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("0001_users.sql"),
+        "CREATE TABLE users(login VARCHAR(64) PRIMARY KEY, pword TEXT NOT NULL);\n",
+    )
+    .unwrap();
+    let dir_arg = migrations.display().to_string();
+    let out = warden(&["db", "migrate", "--database", url, "--dir", &dir_arg]);
+    assert!(out.status.success(), "{}", text(&out));
+    let queries = dir.join("queries.sql");
+    std::fs::write(&queries, USER_QUERIES).unwrap();
+    let queries = queries.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--database", url, "--queries", &queries]);
+        warden_with_input(&all, "")
+    };
+    let users_in = dir.join("users.in");
+    std::fs::write(
+        &users_in,
+        "calvin:hobbes-is-a-tiger\nsusie:derkins-the-rabbit\n",
+    )
+    .unwrap();
+    let users_in = users_in.display().to_string();
+    assert_eq!(
+        text(&run(&["user", "import", &users_in])),
+        "imported 2 users (0 already there)\n"
+    );
+    assert_eq!(
+        text(&run(&["user", "import", &users_in])),
+        "imported 0 users (2 already there)\n"
+    );
+    let bad = dir.join("bad.in");
+    std::fs::write(&bad, "moe:lunch-money-please\nbroken line\n").unwrap();
+    let out = run(&["user", "import", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("line 2: expected login:password"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(text(&run(&["user", "list"])), "calvin\t\nsusie\t\n");
+}
+
+#[tokio::test]
+async fn user_import_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    on_scratch("WARDEN_TEST_POSTGRES_URL", |url| import_on(url, dir.path())).await;
+}
+
+#[tokio::test]
+async fn user_import_on_mysql() {
+    let dir = tempfile::tempdir().unwrap();
+    on_scratch("WARDEN_TEST_MYSQL_URL", |url| import_on(url, dir.path())).await;
+}
+
+/// `new` writes examples/minimal under the new name, with path dependencies on these sources.
+#[test]
+fn new_writes_the_minimal_example_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("to-do");
+    let out = warden(&["new", &target.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).starts_with("created to-do (7 files)"),
+        "{}",
+        text(&out)
+    );
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minimal");
+    for file in [
+        "src/lib.rs",
+        "src/main.rs",
+        "schema.sql",
+        "queries.sql",
+        "tests/it/main.rs",
+    ] {
+        let original = std::fs::read_to_string(example.join(file)).unwrap();
+        let written = std::fs::read_to_string(target.join(file)).unwrap();
+        let expected = original
+            .replace("minimal::", "to_do::")
+            .replace("\"minimal\"", "\"to_do\"")
+            .replace("minimal_schema", "to_do_schema")
+            .replace("sqlite://minimal.db", "sqlite://to_do.db")
+            .replace("`minimal", "`to_do");
+        assert_eq!(written, expected, "{file}");
+    }
+    let manifest = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"to-do\""), "{manifest}");
+    let warden_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../warden")
+        .canonicalize()
+        .unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "warden = {{ path = \"{}\" }}",
+            warden_dir.display()
+        )),
+        "{manifest}"
+    );
+
+    let again = warden(&["new", &target.display().to_string()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again).contains("exists already"));
+    let bad = warden(&["new", &dir.path().join("9lives").display().to_string()]);
+    assert!(text(&bad).contains("is not a crate name"), "{}", text(&bad));
 }

@@ -33,7 +33,7 @@ use crate::http::{ObserveLayer, cors_layer, panic_response};
 use crate::metrics::Metrics;
 use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
-use crate::settings::{LimitSettings, Settings};
+use crate::settings::{LimitSettings, RunMode, Settings};
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
 use crate::store::{MemoryStore, Store};
 use crate::tokens::jwt::Jwt;
@@ -45,6 +45,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     pub fn build(mut self) -> Result<App, BuildError> {
         let mut problems = Problems::default();
         let secret = check_secrets(&self.settings, &mut problems);
+        for problem in self.settings.problems() {
+            problems.push(problem);
+        }
         let store: Arc<dyn Store> = self
             .store
             .take()
@@ -55,9 +58,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             store: Arc::clone(&store),
         });
         let limiter = Limiter::new(store);
-        for problem in self.settings.limits.problems() {
-            problems.push(problem);
-        }
+        let mut warnings = self.settings.warnings();
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
@@ -67,7 +68,24 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .listen
             .is_some()
             .then(|| Metrics::new(&self.settings.metrics.path));
-        let routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        let mut routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        if self.database.is_none() {
+            for route in routes.needing_database() {
+                problems.push(format!(
+                    "{route}: the handler takes a Tx, but the application has no database (AppBuilder::database)"
+                ));
+            }
+        }
+        if self.settings.mode == RunMode::Development {
+            let named = routes.use_development_declarations();
+            if !named.is_empty() {
+                warnings.push(format!(
+                    "development mode: {} route(s) use their development declaration, never deploy this: {}",
+                    named.len(),
+                    named.join("; ")
+                ));
+            }
+        }
         let (routes, infos, compiled) = compile_routes(
             routes,
             &auth,
@@ -85,6 +103,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let predict: Arc<dyn Predict> = Arc::new(Predictor {
             routes: compiled,
             objects: checkers.objects,
+            hidden: checkers.hidden,
             auth: Arc::clone(&auth),
             state: self.state.clone(),
         });
@@ -108,10 +127,8 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &self.settings,
             observe,
         )?;
-        if self.settings.secret.is_none() {
-            tracing::warn!(
-                "no secret configured: using a random per-process secret; tokens will not survive a restart (set WARDEN_SECRET)"
-            );
+        for warning in &warnings {
+            tracing::warn!("{warning}");
         }
         Ok(App {
             router,
@@ -121,6 +138,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             predict,
             audit: trail,
             metrics,
+            warnings,
         })
     }
 
@@ -146,6 +164,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             objects: std::mem::take(&mut self.objects),
             queries: HashMap::new(),
             directory_groups: directory.groups(),
+            hidden: std::mem::take(&mut self.hidden),
         };
         object_queries(
             std::mem::take(&mut self.object_queries),
@@ -153,6 +172,13 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut checkers,
             problems,
         );
+        for domain in &checkers.hidden {
+            if !checkers.objects.contains_key(domain) {
+                problems.push(format!(
+                    "hide_objects(\"{domain}\"): no object checker or query is registered for \"{domain}\""
+                ));
+            }
+        }
         let hasher = self
             .hasher
             .take()
@@ -296,6 +322,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
+        if let Some(path) = self.login.take() {
+            routes = routes.merge(endpoints::login::routes(&path));
+        }
         if self.sessions {
             routes = routes.merge(endpoints::sessions::routes(&auth.sessions));
         }
@@ -446,7 +475,8 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 continue;
             }
             let mut route_problems = Vec::new();
-            let authz = &declared.policy.authorize;
+            let in_force = declared.authorize().clone();
+            let authz = &in_force;
             let rule = Rule::compile(
                 authz,
                 &declared.method,
@@ -486,6 +516,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
             by_path[slot].1.push((declared.make)(meta));
             infos.push(RouteInfo {
+                in_force,
                 method: declared.method,
                 path: path.clone(),
                 policy: declared.policy,

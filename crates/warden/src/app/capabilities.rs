@@ -27,6 +27,8 @@ pub(crate) struct Compiled<S> {
 pub(crate) struct Predictor<S> {
     pub(crate) routes: Vec<Compiled<S>>,
     pub(crate) objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
+    /// The domains whose denials answer 404.
+    pub(crate) hidden: Vec<String>,
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) state: S,
 }
@@ -77,9 +79,10 @@ impl<S: Clone + Send + Sync + 'static> Predict for Predictor<S> {
                 return Ok(None);
             };
             let routes = self.predicted();
-            Ok(Some(
-                predict_object(&routes, checker, domain, id, user, &self.state, tx).await?,
-            ))
+            let mut answer =
+                predict_object(&routes, checker, domain, id, user, &self.state, tx).await?;
+            answer.hidden = self.hidden.iter().any(|h| h == domain);
+            Ok(Some(answer))
         })
     }
 }

@@ -54,6 +54,7 @@ pub struct App {
     predict: Arc<dyn Predict>,
     audit: Option<Arc<Trail>>,
     metrics: Option<Metrics>,
+    warnings: Vec<String>,
 }
 
 impl fmt::Debug for App {
@@ -93,6 +94,13 @@ impl App {
     /// [`Metrics::router`] there (see [`metrics`](crate::metrics)).
     pub fn metrics(&self) -> Option<&Metrics> {
         self.metrics.as_ref()
+    }
+
+    /// What the build found allowed but worth saying, also logged as warnings when it built:
+    /// development conveniences in force (a random secret, routes open in development), and
+    /// protections a production configuration leaves off ([`Settings::warnings`](crate::Settings::warnings)).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The settings the application was built with.
@@ -190,6 +198,7 @@ pub struct AppBuilder<S> {
     groups: HashMap<String, Arc<dyn GroupChecker<S>>>,
     objects: HashMap<String, Arc<dyn ObjectChecker<S>>>,
     object_queries: Vec<(String, String)>,
+    hidden: Vec<String>,
     database: Option<Database>,
     store: Option<Arc<dyn Store>>,
     api_keys: Option<Arc<dyn ApiKeyStore>>,
@@ -200,6 +209,7 @@ pub struct AppBuilder<S> {
     blocklist: Option<Policy>,
     audit: Option<Policy>,
     health: bool,
+    login: Option<String>,
 }
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
@@ -215,6 +225,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             groups: HashMap::new(),
             objects: HashMap::new(),
             object_queries: Vec::new(),
+            hidden: Vec::new(),
             database: None,
             store: None,
             api_keys: None,
@@ -225,6 +236,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             blocklist: None,
             audit: None,
             health: false,
+            login: None,
         }
     }
 
@@ -293,6 +305,40 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn capabilities(mut self, path: impl Into<String>) -> Self {
         self.capabilities = Some(path.into());
+        self
+    }
+
+    /// Answers 404 for the objects of `domain` that the caller may not access, exactly as for
+    /// objects that do not exist, instead of 403: then an answer does not reveal that an id
+    /// exists (users' private documents, other tenants' rows). The default, 403, tells an
+    /// honest caller that the object is there but not theirs, which helps when ids are not
+    /// secret (public projects, sequential order numbers shown to everyone). The denial still
+    /// counts as one for combinations (`any(...)`) and predictions.
+    ///
+    /// ```
+    /// use warden::{App, Settings};
+    /// let builder = App::builder(Settings::default()).hide_objects("task");
+    /// ```
+    #[must_use]
+    pub fn hide_objects(mut self, domain: impl Into<String>) -> Self {
+        self.hidden.push(domain.into());
+        self
+    }
+
+    /// Mounts the login route at `path` (`/login`, where warden-test's clients fetch tokens by
+    /// default): `GET` with HTTP Basic, or `POST` with Basic or the login/password parameters
+    /// (`auth.user_param`/`auth.pass_param` in a form or JSON body), answers a token in the
+    /// configured format and lifetime (`Cache-Control: no-store`). Tagged `login` for rate
+    /// limits; failed attempts are throttled per account and client IP.
+    ///
+    /// ```
+    /// use warden::{App, Settings};
+    /// let app = App::builder(Settings::default()).login("/login").build().unwrap();
+    /// assert_eq!(app.routes()[0].to_string(), "GET /login AUTH schemes=basic tags=login");
+    /// ```
+    #[must_use]
+    pub fn login(mut self, path: impl Into<String>) -> Self {
+        self.login = Some(path.into());
         self
     }
 

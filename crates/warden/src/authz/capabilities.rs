@@ -53,6 +53,10 @@ pub struct ObjectCapability {
     pub found: bool,
     /// The modes held, in the order read, write, delete.
     pub modes: Vec<Mode>,
+    /// Whether a request without the mode gets 404 rather than 403
+    /// ([`AppBuilder::hide_objects`](crate::AppBuilder::hide_objects)).
+    #[serde(skip)]
+    pub hidden: bool,
 }
 
 /// A compiled route, as prediction sees it.
@@ -116,6 +120,7 @@ pub(crate) async fn predict_object<S: Clone + Send + Sync + 'static>(
         id: id.to_owned(),
         found: true,
         modes: Vec::new(),
+        hidden: false,
     };
     for mode in [Mode::Read, Mode::Write, Mode::Delete] {
         let uses: Vec<(&Predicted<'_, S>, Arc<str>)> = routes

@@ -130,6 +130,11 @@ impl Authz {
         Policy::from(self).audit(action)
     }
 
+    /// Another declaration for development mode only ([`Policy::in_development`]).
+    pub fn in_development(self, authz: Authz) -> Policy {
+        Policy::from(self).in_development(authz)
+    }
+
     /// Whether a caller must be authenticated before this can be decided.
     pub fn needs_auth(&self) -> bool {
         match self {
@@ -398,6 +403,12 @@ pub struct Policy {
     /// when none is named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<Cow<'static, str>>,
+    /// The declaration that holds instead of `authorize` when the application runs in
+    /// development mode, such as `OPEN` for the course's user administration routes; test and
+    /// production modes keep `authorize`. A development start names every such route in a
+    /// warning, so that nobody deploys them open by mistake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub development: Option<Authz>,
 }
 
 impl Policy {
@@ -432,6 +443,22 @@ impl Policy {
         self
     }
 
+    /// Declares what holds in development mode instead (test and production keep the
+    /// declaration): the course's "MUST NOT BE OPEN!" administration routes, open while
+    /// developing and for administrators only in production.
+    ///
+    /// ```
+    /// use warden::{Open, group};
+    ///
+    /// let managers = group("ADMIN").in_development(Open);
+    /// assert_eq!(managers.to_string(), "group:ADMIN development=OPEN");
+    /// ```
+    #[must_use]
+    pub fn in_development(mut self, authz: Authz) -> Self {
+        self.development = Some(authz);
+        self
+    }
+
     /// The first object check of the declaration: its domain and path parameter.
     pub(crate) fn object_target(&self) -> Option<(String, String)> {
         fn first(authz: &Authz) -> Option<(String, String)> {
@@ -460,6 +487,7 @@ impl From<Authz> for Policy {
             tags: Vec::new(),
             limit: None,
             audit: None,
+            development: None,
         }
     }
 }
@@ -478,6 +506,9 @@ impl fmt::Display for Policy {
         }
         if let Some(action) = &self.audit {
             write!(f, " audit={action}")?;
+        }
+        if let Some(development) = &self.development {
+            write!(f, " development={development}")?;
         }
         Ok(())
     }

@@ -39,6 +39,8 @@ pub(crate) enum Rule<S> {
         param: Arc<str>,
         mode: Mode,
         checker: Arc<dyn ObjectChecker<S>>,
+        /// A denial answers as a missing object (404), for domains whose ids must not leak.
+        hidden: bool,
     },
     All(Vec<Rule<S>>),
     Any(Vec<Rule<S>>),
@@ -51,6 +53,8 @@ pub(crate) struct Checkers<S> {
     /// The domains whose checker is a named query, to check against each route's parameter.
     pub(crate) queries: HashMap<String, ObjectQuery>,
     pub(crate) directory_groups: Vec<String>,
+    /// The domains whose denials answer 404, as a missing object does.
+    pub(crate) hidden: Vec<String>,
 }
 
 impl<S> Rule<S> {
@@ -133,6 +137,7 @@ impl<S> Rule<S> {
                     param: Arc::from(param.as_ref()),
                     mode: mode.unwrap_or_else(|| Mode::for_method(method)),
                     checker,
+                    hidden: checkers.hidden.iter().any(|h| h == domain),
                 }
             }
             Authz::All(parts) | Authz::Any(parts) => {
@@ -268,7 +273,8 @@ impl<S: Clone + Send + Sync + 'static> Rule<S> {
                     param,
                     mode,
                     checker,
-                } => object(env, domain, param, *mode, checker.as_ref()).await,
+                    hidden,
+                } => object(env, domain, param, *mode, checker.as_ref(), *hidden).await,
                 Rule::All(parts) => {
                     let mut pending = false;
                     for part in parts {
@@ -339,6 +345,7 @@ async fn object<S: Clone + Send + Sync + 'static>(
     param: &Arc<str>,
     mode: Mode,
     checker: &dyn ObjectChecker<S>,
+    hidden: bool,
 ) -> Result<Outcome> {
     let user = authenticated(env)?;
     let value = env
@@ -360,13 +367,14 @@ async fn object<S: Clone + Send + Sync + 'static>(
             tx: env.tx.cloned(),
         })
         .await?;
+    let not_found = || Error::not_found(format!("{domain} not found: {value}"));
     Ok(match access {
         Access::Allow => Outcome::Allow,
+        // The very answer a missing object gets: nothing tells the two apart.
+        Access::Deny if hidden => Outcome::Deny(not_found()),
         Access::Deny => Outcome::Deny(Error::forbidden(format!(
             "permission denied on {domain}:{value}"
         ))),
-        Access::NotFound => {
-            Outcome::NotFound(Error::not_found(format!("{domain} not found: {value}")))
-        }
+        Access::NotFound => Outcome::NotFound(not_found()),
     })
 }

@@ -106,6 +106,18 @@ pub trait Handler<T, S>: Clone + Send + Sync + Sized + 'static {
     /// Extracts the arguments, runs the gate, and calls the function.
     #[doc(hidden)]
     fn call(self, req: Request, state: S, gate: Gate<S>) -> BoxFuture<'static, Response>;
+
+    /// Whether an argument is the request transaction ([`Tx`]), which needs a database: the
+    /// build refuses such a route on an application without one, rather than answering 500.
+    #[doc(hidden)]
+    fn needs_database() -> bool {
+        false
+    }
+}
+
+/// Whether the extractor type `T` is the request transaction.
+fn is_tx<T: 'static>() -> bool {
+    std::any::TypeId::of::<T>() == std::any::TypeId::of::<Tx>()
 }
 
 impl<F, Fut, Res, S> Handler<((),), S> for F
@@ -139,9 +151,13 @@ macro_rules! impl_handler {
             Fut: Future<Output = Res> + Send,
             Res: IntoResponse,
             S: Clone + Send + Sync + 'static,
-            $($ty: FromRequestParts<S> + Send,)*
-            $last: FromRequest<S, M> + Send,
+            $($ty: FromRequestParts<S> + Send + 'static,)*
+            $last: FromRequest<S, M> + Send + 'static,
         {
+            fn needs_database() -> bool {
+                false $(|| is_tx::<$ty>())* || is_tx::<$last>()
+            }
+
             fn call(self, req: Request, state: S, gate: Gate<S>) -> BoxFuture<'static, Response> {
                 Box::pin(async move {
                     let mut gate = gate;

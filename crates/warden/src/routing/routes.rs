@@ -37,7 +37,7 @@ use axum::routing::{MethodFilter, MethodRouter};
 use http::Method;
 
 use super::handler::{Endpoint, Handler, RouteMeta};
-use crate::authz::Policy;
+use crate::authz::{Authz, Policy};
 
 type Make<S> = Box<dyn FnOnce(Arc<RouteMeta<S>>) -> MethodRouter<S> + Send>;
 
@@ -45,7 +45,21 @@ type Make<S> = Box<dyn FnOnce(Arc<RouteMeta<S>>) -> MethodRouter<S> + Send>;
 pub(crate) struct Declared<S> {
     pub(crate) method: Method,
     pub(crate) policy: Policy,
+    /// Whether the policy's development declaration is in force (development mode).
+    pub(crate) in_development: bool,
+    /// Whether the handler takes the request transaction.
+    pub(crate) needs_database: bool,
     pub(crate) make: Make<S>,
+}
+
+impl<S> Declared<S> {
+    /// The declaration in force: the development one in development mode, if any.
+    pub(crate) fn authorize(&self) -> &Authz {
+        match (&self.policy.development, self.in_development) {
+            (Some(development), true) => development,
+            _ => &self.policy.authorize,
+        }
+    }
 }
 
 /// The handlers of one path, by method, each with its declaration.
@@ -136,6 +150,8 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
         self.declared.push(Declared {
             method,
             policy: policy.into(),
+            in_development: false,
+            needs_database: H::needs_database(),
             make,
         });
         self
@@ -198,6 +214,38 @@ impl<S> Routes<S> {
         self
     }
 
+    /// Puts the development declarations in force, and names the routes that have one, with
+    /// what holds in production.
+    pub(crate) fn use_development_declarations(&mut self) -> Vec<String> {
+        let mut named = Vec::new();
+        for (path, methods) in &mut self.entries {
+            for declared in &mut methods.declared {
+                if let Some(development) = &declared.policy.development {
+                    named.push(format!(
+                        "{} {path} is {development} (in production: {})",
+                        declared.method, declared.policy.authorize
+                    ));
+                    declared.in_development = true;
+                }
+            }
+        }
+        named
+    }
+
+    /// The routes whose handlers take the request transaction, as `METHOD /path`.
+    pub(crate) fn needing_database(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .flat_map(|(path, methods)| {
+                methods
+                    .declared
+                    .iter()
+                    .filter(|d| d.needs_database)
+                    .map(move |d| format!("{} {path}", d.method))
+            })
+            .collect()
+    }
+
     /// The paths, in registration order.
     pub fn paths(&self) -> Vec<&str> {
         self.entries.iter().map(|(p, _)| p.as_str()).collect()
@@ -215,6 +263,9 @@ pub struct RouteInfo {
     /// The declaration.
     #[serde(flatten)]
     pub policy: Policy,
+    /// The declaration in force: the policy's, or its development one in development mode.
+    #[serde(skip)]
+    pub in_force: Authz,
 }
 
 fn method_name<S: serde::Serializer>(method: &Method, s: S) -> Result<S::Ok, S::Error> {

@@ -24,8 +24,16 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D
     }
 }
 
-/// Parses `250ms`, `10s`, `15m`, `2h`, `1d` or a bare number of seconds.
-pub(crate) fn parse(text: &str) -> Result<Duration, String> {
+/// Parses a duration as the settings write them: `250ms`, `10s`, `15m`, `2h`, `1d`, or a bare
+/// number of seconds; for command-line options that take one.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(warden::parse_duration("15m"), Ok(Duration::from_secs(900)));
+/// assert!(warden::parse_duration("15 fortnights").is_err());
+/// ```
+pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -11,11 +11,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod api_keys;
 mod audit;
+mod bootstrap;
 pub(crate) mod duration;
 mod http;
 mod jwt;
 mod limits;
 mod observe;
+mod profile;
 mod scoped;
 mod sessions;
 
@@ -23,6 +25,9 @@ mod sessions;
 pub use api_keys::ApiKeySettings;
 #[doc(inline)]
 pub use audit::AuditSettings;
+#[doc(inline)]
+pub use bootstrap::BootstrapSettings;
+pub use duration::parse as parse_duration;
 #[doc(inline)]
 pub use http::{CorsSettings, HttpSettings};
 pub(crate) use jwt::read_pem;
@@ -85,6 +90,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Prometheus metrics: off unless they have an address of their own.
     pub metrics: MetricsSettings,
+    /// The first administrator, created on an empty directory.
+    pub bootstrap: BootstrapSettings,
 }
 
 impl Default for Settings {
@@ -104,6 +111,7 @@ impl Default for Settings {
             audit: AuditSettings::default(),
             log: LogSettings::default(),
             metrics: MetricsSettings::default(),
+            bootstrap: BootstrapSettings::default(),
         }
     }
 }
@@ -158,13 +166,25 @@ impl Settings {
     }
 }
 
-/// Whether the application runs for development or in production.
+/// The profile the application runs in: development, test or production.
+///
+/// - **development** (the default): conveniences, said out loud. A random per-process secret
+///   when none is configured, routes' [development declarations](crate::Policy::in_development)
+///   in force, readable logs; the start warns about each.
+/// - **test**: production's declarations with development's leniency about secrets (a random
+///   secret, silently), so that a test suite exercises what production enforces.
+/// - **production**: strict. A strong secret is required, and [`Settings::problems`] refuses
+///   weak settings (credentials in query strings, CORS open to every origin or over plain
+///   HTTP, forwarded headers believed from anyone); docs are off unless asked and logs are
+///   JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RunMode {
-    /// Conveniences allowed: a random secret when none is configured.
+    /// Conveniences allowed, and warned about at start.
     #[default]
     Development,
-    /// Strict: a secret is required and must not be a well-known default.
+    /// Production's declarations; a random secret allowed without a warning.
+    Test,
+    /// Strict: a strong secret is required and weak settings are refused.
     Production,
 }
 
@@ -174,9 +194,10 @@ impl FromStr for RunMode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "development" | "dev" => Ok(RunMode::Development),
+            "test" => Ok(RunMode::Test),
             "production" | "prod" => Ok(RunMode::Production),
             other => Err(format!(
-                "unknown mode {other:?} (expected development or production)"
+                "unknown mode {other:?} (expected development, test or production)"
             )),
         }
     }
@@ -186,6 +207,7 @@ impl fmt::Display for RunMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             RunMode::Development => "development",
+            RunMode::Test => "test",
             RunMode::Production => "production",
         })
     }

@@ -18,8 +18,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogSettings {
-    /// Readable text or one JSON object per line. Default: text in development, JSON in
-    /// production.
+    /// Readable text or one JSON object per line. Default: JSON in production, text in
+    /// development and test.
     pub format: Option<LogFormat>,
     /// Which lines are kept, in tracing's `EnvFilter` syntax (`info`, `warn,warden=debug`...).
     /// The `RUST_LOG` variable, when set, replaces it. Default `info`.

@@ -22,13 +22,13 @@ use crate::error::{Error, Fault};
 
 impl From<warden_sql::Error> for Error {
     /// Constraint violations are the client's doing (409 for a duplicate, 400 for the others),
-    /// an unavailable database is a 503 to retry, and anything else is a 500 whose details stay
-    /// in the log.
+    /// named by the constraint or column that refused the change when the database says which
+    /// (`a value is not allowed (tasks_title_check)`): a name from the schema, never a value
+    /// from a row. An unavailable database is a 503 to retry, and anything else is a 500 whose
+    /// details stay in the log.
     fn from(e: warden_sql::Error) -> Self {
-        let message = match e.kind() {
-            ErrorKind::UniqueViolation => {
-                return Error::conflict("conflict with an existing row").with_source(e);
-            }
+        let gist = match e.kind() {
+            ErrorKind::UniqueViolation => "conflict with an existing row",
             ErrorKind::ForeignKeyViolation => "a referenced row does not exist",
             ErrorKind::NotNullViolation => "a required value is missing",
             ErrorKind::CheckViolation => "a value is not allowed",
@@ -37,7 +37,15 @@ impl From<warden_sql::Error> for Error {
             }
             _ => return Error::internal(e).fault(Fault::Database),
         };
-        Error::bad_request(message).with_source(e)
+        let message = match e.constraint() {
+            Some(name) => format!("{gist} ({name})"),
+            None => gist.to_owned(),
+        };
+        if e.kind() == ErrorKind::UniqueViolation {
+            Error::conflict(message).with_source(e)
+        } else {
+            Error::bad_request(message).with_source(e)
+        }
     }
 }
 

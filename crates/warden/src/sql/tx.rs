@@ -68,6 +68,13 @@ impl Tx {
         }))
     }
 
+    /// A read-only transaction outside any request, for tools that ask the same checkers and
+    /// queries as requests do (an authorization matrix, a capabilities report): opened by the
+    /// first query, rolled back when the last clone is dropped.
+    pub fn read(db: Database) -> Self {
+        Self::new(db, &Method::GET)
+    }
+
     /// The open transaction, opening it on first use.
     pub async fn transaction(&self) -> Result<impl DerefMut<Target = Transaction> + '_> {
         let mut state = self.0.state.lock().await;

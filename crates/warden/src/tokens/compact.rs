@@ -98,13 +98,32 @@ impl CompactTokens {
     }
 
     /// A token for `login`, valid for the configured lifetime, with its expiry.
+    #[cfg(test)]
     pub(crate) fn mint(&self, login: &str) -> Result<(String, SystemTime)> {
+        self.mint_lasting(login, self.lifetime)
+    }
+
+    /// A token for `login` that expires after `lifetime`, at most the configured one: the key
+    /// is bound to that lifetime, and a verifier takes the token as issued one configured
+    /// lifetime before its expiry, earlier than it was (so a kick in between ends it too:
+    /// revocation errs towards refusing).
+    pub(crate) fn mint_lasting(
+        &self,
+        login: &str,
+        lifetime: Duration,
+    ) -> Result<(String, SystemTime)> {
+        if lifetime > self.lifetime || lifetime.is_zero() {
+            return Err(Error::bad_request(format!(
+                "a compact token lives 1 to {} seconds (auth.token_lifetime, to which its key is bound)",
+                self.lifetime.as_secs()
+            )));
+        }
         if login.is_empty() || login.contains(':') || login.chars().any(char::is_control) {
             return Err(Error::bad_request(
                 "this login cannot be carried in a token (it contains ':' or control characters)",
             ));
         }
-        let expires = self.clock.now() + self.lifetime;
+        let expires = self.clock.now() + lifetime;
         let expiry = format_expiry(expires)?;
         let mut token = format!("{}:{login}:{expiry}", self.realm);
         let signature = self.sign(&token);
@@ -248,6 +267,26 @@ mod tests {
         assert!(tokens.verify(&token).is_ok());
         clock.advance(Duration::from_secs(1));
         assert_eq!(tokens.verify(&token).err(), Some(TokenError::Expired));
+    }
+
+    #[test]
+    fn shorter_tokens_verify_and_count_as_issued_one_lifetime_before_expiry() {
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_722_620_184));
+        let tokens = tokens(&clock);
+        let (token, _) = tokens
+            .mint_lasting("moe", Duration::from_secs(300))
+            .unwrap();
+        let verified = tokens.verify(&token).ok().unwrap();
+        // Taken as older than it is: a kick in the last hour revokes it too.
+        assert_eq!(verified.issued_at, 1_722_620_184 + 300 - 3600);
+        clock.advance(Duration::from_secs(300));
+        assert_eq!(tokens.verify(&token).err(), Some(TokenError::Expired));
+        assert!(
+            tokens
+                .mint_lasting("moe", Duration::from_secs(3601))
+                .is_err()
+        );
+        assert!(tokens.mint_lasting("moe", Duration::ZERO).is_err());
     }
 
     #[test]

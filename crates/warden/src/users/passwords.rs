@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
@@ -76,12 +78,32 @@ fn is_bcrypt(hash: &str) -> bool {
         .any(|prefix| hash.starts_with(prefix))
 }
 
+/// An argon2id hash with the default costs takes about 30 ms when the hashing crates are
+/// optimised, and about a second when they are not (a debug build without the workspace's
+/// `[profile.dev.package.argon2] opt-level = 3`): past this, say so once.
+const SLOW_HASH: Duration = Duration::from_millis(400);
+
+fn warn_if_slow(took: Duration) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if took > SLOW_HASH && !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            took_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            "argon2id is slow here: an unoptimised build? Add to Cargo.toml: \
+             [profile.dev.package.argon2] opt-level = 3 and [profile.dev.package.blake2] opt-level = 3"
+        );
+    }
+}
+
 impl PasswordHasher for Argon2id {
     fn hash(&self, password: &str) -> Result<String> {
-        self.argon2()
+        let started = Instant::now();
+        let hashed = self
+            .argon2()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
-            .map_err(|e| Error::internal(format!("argon2 hashing failed: {e}")))
+            .map_err(|e| Error::internal(format!("argon2 hashing failed: {e}")));
+        warn_if_slow(started.elapsed());
+        hashed
     }
 
     fn verify(&self, password: &str, hash: &str) -> bool {

@@ -281,3 +281,49 @@ async fn the_route_table_lists_declarations() {
         serde_json::json!({"method": "GET", "path": "/cmp/add", "authorize": "AUTH", "tags": ["compute"]})
     );
 }
+
+#[tokio::test]
+async fn hidden_objects_answer_a_denial_as_a_missing_object() {
+    let owned = |check: ObjectCheck<()>| async move {
+        let oid: i64 = check.value_as()?;
+        Result::Ok(match oid {
+            1 => Access::from(check.user.login() == "calvin"),
+            _ => Access::NotFound,
+        })
+    };
+    let app = App::builder(settings())
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .object("owned", owned)
+        .hide_objects("owned")
+        .routes(Routes::new().route("/object/{oid}", get(object("owned", "oid"), whoami)))
+        .build()
+        .unwrap();
+    let client = client(app.router());
+    assert_eq!(
+        get_as(&client, "/object/1", CALVIN).await,
+        (200, "calvin".into())
+    );
+    // Not hobbes's, and not there: the same status and the same words.
+    let denied = get_as(&client, "/object/1", HOBBES).await;
+    let missing = get_as(&client, "/object/2", HOBBES).await;
+    assert_eq!(denied, (404, "owned not found: 1".into()));
+    assert_eq!(missing, (404, "owned not found: 2".into()));
+    // The prediction says so too.
+    let hobbes = CurrentUser::new("hobbes", warden::Scheme::Token);
+    let predicted = app
+        .object_capabilities(&hobbes, "owned", "1", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(predicted.found && predicted.modes.is_empty() && predicted.hidden);
+
+    let unknown = App::builder(settings())
+        .hide_objects("nothing")
+        .build()
+        .unwrap_err();
+    assert!(
+        unknown.problems()[0].contains("hide_objects(\"nothing\")"),
+        "{unknown}"
+    );
+}

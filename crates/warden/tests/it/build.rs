@@ -1,6 +1,8 @@
 //! Mistakes in declarations and settings fail the build, with a clear message, at startup.
 
-use warden::{App, Auth, BuildError, Open, Routes, RunMode, Secret, Settings, get, group, object};
+use warden::{
+    App, Auth, BuildError, CurrentUser, Open, Routes, RunMode, Secret, Settings, get, group, object,
+};
 
 use crate::common::{settings, users};
 
@@ -144,5 +146,120 @@ fn a_route_needing_authentication_needs_a_scheme() {
     assert_eq!(
         found,
         ["GET /x: requires authentication but accepts no scheme"]
+    );
+}
+
+#[tokio::test]
+async fn development_declarations_hold_in_development_only_and_are_announced() {
+    use crate::common::{call, request};
+    let routes = || {
+        Routes::new()
+            .route(
+                "/users",
+                warden::post(group("ADMIN").in_development(Open), ok),
+            )
+            .route("/hello", get(Auth, ok))
+    };
+    let in_mode = |mode: RunMode| Settings {
+        mode,
+        secret: Some(Secret::new("Zx8vQ2mL5pR7tY1wK4nB6cD9fG3hJ0sA")),
+        ..settings()
+    };
+
+    let dev = build(in_mode(RunMode::Development), routes()).unwrap();
+    assert_eq!(
+        dev.warnings(),
+        [
+            "development mode: 1 route(s) use their development declaration, never deploy this: \
+          POST /users is OPEN (in production: group:ADMIN)"
+        ]
+    );
+    let route = &dev.routes()[0];
+    assert_eq!(route.policy.to_string(), "group:ADMIN development=OPEN");
+    assert_eq!(route.in_force, Open);
+    let answer = call(
+        &dev.router(),
+        request("POST", "/users").body(Default::default()).unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+
+    // Test and production modes keep the declaration.
+    for mode in [RunMode::Test, RunMode::Production] {
+        let app = build(in_mode(mode), routes()).unwrap();
+        assert_eq!(app.routes()[0].in_force, group("ADMIN"));
+        let answer = call(
+            &app.router(),
+            request("POST", "/users").body(Default::default()).unwrap(),
+        )
+        .await;
+        assert_eq!(answer.status, 401, "{mode}");
+    }
+    assert!(
+        build(in_mode(RunMode::Test), routes())
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_test_profile_takes_a_random_secret_silently() {
+    let test = Settings {
+        mode: RunMode::Test,
+        secret: None,
+        ..settings()
+    };
+    let app = build(test, Routes::new()).unwrap();
+    assert!(app.warnings().is_empty());
+    app.tokens().mint_for("calvin").unwrap();
+    assert_eq!("test".parse::<RunMode>().unwrap(), RunMode::Test);
+}
+
+#[test]
+fn production_names_every_weak_setting_at_once() {
+    let mut weak = Settings {
+        mode: RunMode::Production,
+        secret: Some(Secret::new("short")),
+        ..settings()
+    };
+    weak.auth.params_in_query = true;
+    weak.http.cors.allowed_origins = vec!["*".into(), "http://app.example.com".into()];
+    weak.server.trusted_proxies = vec!["0.0.0.0/0".into()];
+    let found = problems(weak, Routes::new().route("/", get(Open, ok)));
+    assert_eq!(found.len(), 5, "{found:#?}");
+    for (problem, start) in found.iter().zip([
+        "the secret must have at least 32 characters",
+        "auth.params_in_query:",
+        "http.cors.allowed_origins: \"*\"",
+        "http.cors.allowed_origins: \"http://app.example.com\" is plain HTTP",
+        "server.trusted_proxies: \"0.0.0.0/0\"",
+    ]) {
+        assert!(problem.starts_with(start), "{problem}");
+    }
+}
+
+#[test]
+fn a_handler_taking_a_transaction_needs_a_database() {
+    async fn count(tx: warden::Tx) -> warden::Result<String> {
+        Ok(tx.scalar("count", &()).await?.to_string())
+    }
+    async fn maybe(_: Option<CurrentUser>, tx: warden::Tx) -> &'static str {
+        drop(tx);
+        "ok"
+    }
+    let found = problems(
+        settings(),
+        Routes::new()
+            .route("/count", get(Open, count))
+            .route("/maybe", warden::post(Auth, maybe))
+            .route("/fine", get(Open, ok)),
+    );
+    assert_eq!(
+        found,
+        [
+            "GET /count: the handler takes a Tx, but the application has no database (AppBuilder::database)",
+            "POST /maybe: the handler takes a Tx, but the application has no database (AppBuilder::database)",
+        ]
     );
 }

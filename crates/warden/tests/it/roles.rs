@@ -187,3 +187,65 @@ async fn a_grant_behind_the_directory_counts_after_the_cache_forgets_the_user() 
     app.forget_user("susie");
     assert_eq!(answers(&client, "susie").await, [200, 200, 200]);
 }
+
+#[tokio::test]
+async fn the_first_administrator_is_made_once_on_an_empty_directory() {
+    use warden::{BootstrapSettings, Secret};
+    let dir = tempfile::tempdir().unwrap();
+    let mut queries = Queries::new();
+    warden::schema::add_queries(&mut queries).unwrap();
+    queries
+        .add_str(
+            "users.sql",
+            "-- name: warden_user^\nSELECT login, password FROM app_user WHERE login = :login;\n\
+             -- name: warden_user_add!\nINSERT INTO app_user VALUES (:login, :password);\n\
+             -- name: warden_user_list\nSELECT login FROM app_user ORDER BY login;",
+        )
+        .unwrap();
+    let url = format!("sqlite://{}", dir.path().join("boot.db").display());
+    let db = Database::connect(&url, queries).await.unwrap();
+    warden::schema::apply(&db).await.unwrap();
+    db.run_script("CREATE TABLE app_user(login TEXT PRIMARY KEY, password TEXT)")
+        .await
+        .unwrap();
+    let settings = |password: Option<&str>| BootstrapSettings {
+        login: Some("root".to_owned()),
+        password: password.map(Secret::new),
+        ..BootstrapSettings::default()
+    };
+
+    let refused = warden::users::bootstrap(&db, &settings(None))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("WARDEN_BOOTSTRAP__PASSWORD"),
+        "{refused}"
+    );
+    let weak = warden::users::bootstrap(&db, &settings(Some("root")))
+        .await
+        .unwrap_err();
+    assert!(weak.to_string().contains("bootstrap.password"), "{weak}");
+    let made = warden::users::bootstrap(&db, &settings(Some("a long enough password")))
+        .await
+        .unwrap();
+    assert_eq!(made.as_deref(), Some("root"));
+    let row = db
+        .one("warden_user", &json!({ "login": "root" }))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row["password"].as_str().unwrap().starts_with("$argon2id$"));
+    let held = SqlRoles::new(db.clone()).unwrap().of("root").await.unwrap();
+    assert_eq!(held.roles, ["ADMIN"]);
+    // Never again: the directory is no longer empty.
+    let again = warden::users::bootstrap(&db, &settings(Some("another long password")))
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    assert!(
+        warden::users::bootstrap(&db, &BootstrapSettings::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -177,6 +177,13 @@ async fn a_duplicate_is_409_not_500() {
     add_clock().expect(201).await;
     let reply = add_clock().expect(409).await;
     assert!(!reply.error().contains("UNIQUE"), "{}", reply.error());
+    // The answer names what refused the row, never the row's values.
+    assert!(
+        reply.error().starts_with("conflict with an existing row ("),
+        "{}",
+        reply.error()
+    );
+    assert!(!reply.error().contains("Clock"), "{}", reply.error());
 }
 
 #[tokio::test]

@@ -154,3 +154,43 @@ async fn a_login_with_a_colon_cannot_get_a_token() {
         .await;
     assert!(reply.error().contains("cannot be carried in a token"));
 }
+
+#[tokio::test]
+async fn the_built_in_login_route_trades_credentials_for_a_token() {
+    let app = App::builder(settings())
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .login("/login")
+        .routes(Routes::new().route("/whoami", get(Auth, whoami)))
+        .build()
+        .unwrap();
+    let client = client(app.router());
+    let answer = client
+        .get("/login")
+        .basic_auth("calvin", "hobbes")
+        .expect(200)
+        .await;
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    let token: String = answer.json();
+    assert!(token.starts_with("stuff:calvin:"), "{token}");
+    let me = client.get("/whoami").bearer(&token).expect(200).await;
+    assert_eq!(me.text(), "calvin");
+    // POST takes the password parameters as well.
+    let answer = client
+        .post("/login")
+        .form(&[("USER", "hobbes"), ("PASS", "susie")])
+        .expect(200)
+        .await;
+    assert!(answer.json::<String>().starts_with("stuff:hobbes:"));
+    // A token does not get a token; a wrong password gets nothing.
+    client.get("/login").bearer(&token).expect(401).await;
+    client
+        .get("/login")
+        .basic_auth("calvin", "tiger")
+        .expect(401)
+        .await;
+    // warden-test's clients fetch their tokens there by default.
+    client.user("susie", "derkins");
+    let fetched = client.token("susie").await;
+    assert!(fetched.starts_with("stuff:susie:"), "{fetched}");
+}

@@ -80,3 +80,119 @@ fn migrations_routes_tokens_and_the_audit_trail_from_the_command_line() {
     let verified = stdout(&stuff(&["audit", "verify"], &db));
     assert!(verified.contains(": intact"), "{verified}");
 }
+
+#[test]
+fn check_names_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("check.db").display());
+
+    let report = stdout(&stuff(&["check"], &db));
+    // Development: fine, with the routes its development declarations open said out loud.
+    assert!(
+        report.contains(
+            "warning: development mode: 3 route(s) use their development declaration, never deploy this: \
+             POST /auth is OPEN (in production: group:ADMIN)"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.ends_with(" routes\n") && report.contains("ok: development settings, "),
+        "{report}"
+    );
+
+    let weak = Command::new(env!("CARGO_BIN_EXE_stuff"))
+        .args(["check", "--database", &db])
+        .env("WARDEN_SECRET", "changeme")
+        .env("WARDEN_MODE", "production")
+        .env("WARDEN_AUTH__PARAMS_IN_QUERY", "true")
+        .env("WARDEN_HTTP__CORS__ALLOWED_ORIGINS", "[\"*\"]")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(1));
+    let report = String::from_utf8(weak.stdout).unwrap();
+    for problem in [
+        "problem: the secret is a well-known default",
+        "problem: auth.params_in_query:",
+        "problem: http.cors.allowed_origins: \"*\" lets every web site call the API",
+        "3 problem(s)",
+    ] {
+        assert!(report.contains(problem), "{problem:?} in {report}");
+    }
+}
+
+#[test]
+fn the_matrix_of_the_reference_back_end_matches_its_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("matrix.db").display());
+    // The initial data: calvin is an administrator, hobbes is not.
+    stdout(&stuff(&["db", "migrate"], &db));
+    let matrix_args = [
+        "routes",
+        "--matrix",
+        "--user",
+        "calvin",
+        "--user",
+        "hobbes",
+        "--id",
+        "oid=1",
+        "--id",
+        "uid=1",
+        "--id",
+        "sid=1",
+        "--id",
+        "role=ADMIN",
+        "--id",
+        "login=calvin",
+    ];
+    let matrix = stdout(&stuff(&matrix_args, &db));
+    let row = |method: &str, path: &str| {
+        matrix
+            .lines()
+            .find(|l| l.starts_with(method) && l.split_whitespace().nth(1) == Some(path))
+            .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no row {method} {path} in\n{matrix}"))
+    };
+    assert_eq!(row("GET", "/admin"), ["401", "200", "403"], "{matrix}");
+    assert_eq!(row("GET", "/stuff"), ["200", "200", "200"], "{matrix}");
+    // Token callers on a Basic-only route are asked to authenticate.
+    assert_eq!(row("GET", "/login"), ["401", "401", "401"], "{matrix}");
+    // Object routes: calvin owns object 1, hobbes does not.
+    assert_eq!(
+        row("GET", "/object/{oid}"),
+        ["401", "200", "403"],
+        "{matrix}"
+    );
+    // Development: the course's administration routes are open.
+    assert_eq!(row("POST", "/auth"), ["200", "200", "200"], "{matrix}");
+
+    // The same requests, sent to the release-built server on the same database.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_stuff"))
+        .args(["--listen", "127.0.0.1:0", "--database", &db])
+        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let mut args = matrix_args.to_vec();
+    args.extend(["--replay", &url]);
+    let replay = stuff(&args, &db);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let report = String::from_utf8(replay.stdout).unwrap();
+    assert!(replay.status.success(), "{report}");
+    assert!(report.contains(" requests to http://"), "{report}");
+    assert!(report.ends_with(": 0 disagree\n"), "{report}");
+}
