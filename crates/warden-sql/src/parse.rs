@@ -7,7 +7,13 @@
 //! SELECT * FROM Stuff WHERE sid = :sid;
 //! ```
 //!
-//! Only blank lines and `--` comments may come before the first `-- name:` line.
+//! A name may declare its parameters, as AnoDB's files do: `-- name: get_by_login(login)^`,
+//! `-- name: now()$`; the list must then name exactly the parameters the SQL uses (for
+//! `:u.login`, `u`).
+//!
+//! Text before the first `-- name:` line (a file's licence, `SET` statements for a console) is
+//! ignored, as aiosql ignores it; a file with SQL but no `-- name:` line at all is refused, since
+//! everything in it would be.
 
 use crate::QueryKind;
 use crate::error::{Error, ErrorKind, Result};
@@ -17,6 +23,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub(crate) struct Block<'a> {
     pub(crate) name: String,
     pub(crate) kind: QueryKind,
+    /// The parameters the name line declares, `get(a, b)^`; `None` without a list.
+    pub(crate) declared: Option<Vec<String>>,
     pub(crate) doc: String,
     pub(crate) annotations: Vec<String>,
     /// The SQL, trimmed at its end (empty when the block has none).
@@ -43,13 +51,17 @@ fn comment_text(line: &str) -> Option<&str> {
     Some(text.strip_prefix(' ').unwrap_or(text).trim_end())
 }
 
-/// Parses `NAME` plus an optional suffix; hyphens become underscores, as in aiosql.
-fn name_and_kind(spec: &str) -> std::result::Result<(String, QueryKind), String> {
+/// A name line's contents: the name, its declared parameters, its kind.
+type Spec = (String, Option<Vec<String>>, QueryKind);
+
+/// Parses `NAME`, an optional `(param, ...)` list, and an optional suffix; hyphens become
+/// underscores, as in aiosql.
+fn name_and_kind(spec: &str) -> std::result::Result<Spec, String> {
     let spec = spec.trim();
     let name_len = spec
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .unwrap_or(spec.len());
-    let (name, suffix) = spec.split_at(name_len);
+    let (name, mut suffix) = spec.split_at(name_len);
     if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         return Err(if spec.is_empty() {
             "`-- name:` without a name".to_owned()
@@ -57,10 +69,32 @@ fn name_and_kind(spec: &str) -> std::result::Result<(String, QueryKind), String>
             format!("bad query name {spec:?}: names start with a letter or `_`")
         });
     }
+    let mut declared = None;
+    if let Some(rest) = suffix.strip_prefix('(') {
+        let (list, after) = rest
+            .split_once(')')
+            .ok_or_else(|| format!("query {name}: `(` without `)` in its parameter list"))?;
+        let params: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if let Some(bad) = params.iter().find(|p| {
+            !p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }) {
+            return Err(format!(
+                "query {name}: bad parameter name {bad:?} in its list"
+            ));
+        }
+        declared = Some(params);
+        suffix = after;
+    }
     let kind = QueryKind::from_suffix(suffix).ok_or_else(|| {
         format!("bad suffix {suffix:?} on query {name}: expected none, ^, $, !, <!, *! or #")
     })?;
-    Ok((name.replace('-', "_"), kind))
+    Ok((name.replace('-', "_"), declared, kind))
 }
 
 /// Splits `text` (read from `origin`) into blocks.
@@ -70,6 +104,8 @@ pub(crate) fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> 
     let mut offset = 0;
     // Byte range of the current block's SQL so far.
     let mut sql_range: Option<(usize, usize)> = None;
+    // The first line of SQL before any `-- name:` line.
+    let mut preamble: Option<usize> = None;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let number = index + 1;
         let line_start = offset;
@@ -77,10 +113,12 @@ pub(crate) fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> 
         let content = line.trim_end_matches(['\n', '\r']);
         if let Some(spec) = name_line(content) {
             close_block(&mut blocks, text, sql_range.take());
-            let (name, kind) = name_and_kind(spec).map_err(|m| load_error(origin, number, m))?;
+            let (name, declared, kind) =
+                name_and_kind(spec).map_err(|m| load_error(origin, number, m))?;
             blocks.push(Block {
                 name,
                 kind,
+                declared,
                 doc: String::new(),
                 annotations: Vec::new(),
                 sql: "",
@@ -90,14 +128,11 @@ pub(crate) fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> 
             continue;
         }
         let Some(block) = blocks.last_mut() else {
-            if content.trim().is_empty() || comment_text(content).is_some() {
-                continue;
+            // The preamble: ignored, unless no `-- name:` line ever comes (checked below).
+            if preamble.is_none() && !content.trim().is_empty() && comment_text(content).is_none() {
+                preamble = Some(number);
             }
-            return Err(load_error(
-                origin,
-                number,
-                "SQL before the first `-- name:` line",
-            ));
+            continue;
         };
         match (&mut sql_range, comment_text(content)) {
             // Comments between the name line and the SQL document the query.
@@ -120,6 +155,13 @@ pub(crate) fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> 
         }
     }
     close_block(&mut blocks, text, sql_range);
+    if let (Some(line), true) = (preamble, blocks.is_empty()) {
+        return Err(load_error(
+            origin,
+            line,
+            "SQL without a `-- name:` line: name each query (-- name: get_stuff^)",
+        ));
+    }
     for block in &mut blocks {
         block.doc = block.doc.trim().to_owned();
         if block.sql.is_empty() {
@@ -194,6 +236,29 @@ SELECT COUNT(*) FROM Stuff;
     }
 
     #[test]
+    fn names_may_declare_their_parameters_and_a_preamble_is_ignored() {
+        let text = "SET search_path = app;\n\
+                    -- name: get_by_login(login)^\nSELECT * FROM u WHERE login = :login;\n\
+                    -- name: get_now()$\nSELECT CURRENT_TIMESTAMP;\n\
+                    -- name: pair( a , b )\nSELECT :a, :b;\n";
+        let blocks = blocks("f", text).unwrap();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0].name, "get_by_login");
+        assert_eq!(blocks[0].kind, QueryKind::One);
+        assert_eq!(
+            blocks[0].declared.as_deref(),
+            Some(&["login".to_owned()][..])
+        );
+        assert_eq!(blocks[1].declared.as_deref(), Some(&[][..]));
+        assert_eq!(blocks[1].kind, QueryKind::Value);
+        assert_eq!(
+            blocks[2].declared.as_deref(),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
+        assert_eq!(blocks[2].kind, QueryKind::Rows);
+    }
+
+    #[test]
     fn crlf_line_endings_are_fine() {
         let blocks = blocks("f", "-- name: a\r\n-- doc\r\nSELECT 1;\r\n").unwrap();
         assert_eq!(blocks[0].sql, "SELECT 1;");
@@ -207,7 +272,12 @@ SELECT COUNT(*) FROM Stuff;
             ("-- name: a ^\nSELECT 1", "f:1: bad suffix \" ^\""),
             ("\n-- name: 1a\nSELECT 1", "f:2: bad query name \"1a\""),
             ("-- name:\nSELECT 1", "f:1: `-- name:` without a name"),
-            ("-- hello\nSELECT 1", "f:2: SQL before the first"),
+            ("-- hello\nSELECT 1", "f:2: SQL without a `-- name:` line"),
+            ("-- name: a(x\nSELECT :x", "f:1: query a: `(` without `)`"),
+            (
+                "-- name: a(x y)\nSELECT :x",
+                "f:1: query a: bad parameter name \"x y\"",
+            ),
             (
                 "-- name: a\nSELECT 1\n-- name: b\n-- doc\n",
                 "f:3: query b has no SQL",

@@ -51,7 +51,8 @@ impl Queries {
     ///
     /// # Errors
     /// [`ErrorKind::Load`] (with file and line) for a bad suffix, a block without SQL,
-    /// SQL before the first name, an unterminated string or comment, or a duplicate name.
+    /// SQL in a file without any `-- name:` line, a parameter list that does not match the SQL,
+    /// an unterminated string or comment, or a duplicate name.
     pub fn parse(origin: &str, text: &str) -> Result<Self> {
         let mut queries = Self::new();
         queries.add_str(origin, text)?;

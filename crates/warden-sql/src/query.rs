@@ -220,7 +220,35 @@ impl Query {
         };
         let dialect = variant.map_or(Dialect::Generic, Dialect::from);
         query.params = query.render(dialect)?.1;
+        if let Some(declared) = &block.declared {
+            query.check_declared(declared)?;
+        }
         Ok(query)
+    }
+
+    /// A declared parameter list (`-- name: get(a, b)^`) must name exactly the parameters the
+    /// SQL uses, by their first component (`u` for `:u.login`).
+    fn check_declared(&self, declared: &[String]) -> Result<()> {
+        let used: Vec<&str> = self
+            .params
+            .iter()
+            .map(|p| p.split('.').next().unwrap_or(p))
+            .collect();
+        let error = |message: String| load_error(&self.origin.file, self.origin.line, message);
+        if let Some(missing) = used.iter().find(|u| !declared.iter().any(|d| d == *u)) {
+            return Err(error(format!(
+                "query {} uses :{missing}, which its parameter list ({}) does not declare",
+                self.name,
+                declared.join(", ")
+            )));
+        }
+        if let Some(unused) = declared.iter().find(|d| !used.contains(&d.as_str())) {
+            return Err(error(format!(
+                "query {} declares the parameter {unused}, which its SQL does not use",
+                self.name
+            )));
+        }
+        Ok(())
     }
 
     /// The error for a scan failure, at its line in the file.

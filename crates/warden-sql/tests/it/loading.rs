@@ -145,3 +145,48 @@ async fn connecting_checks_the_queries_against_the_backend_rules() {
         "<string>:2: positional placeholder ? in query q; name parameters :name instead"
     );
 }
+
+#[tokio::test]
+async fn anodb_files_with_parameter_lists_and_a_preamble_load_and_run() {
+    let text = "\
+-- queries of an AnoDB application
+SET TIME ZONE 'UTC';
+
+-- name: get_by_login(login)^
+SELECT :login AS login;
+
+-- name: get_now()$
+SELECT 42;
+
+-- name: add_owner(u)!
+SELECT :u.oid, :u.login;
+";
+    let queries = Queries::parse("anodb.sql", text).unwrap();
+    let names: Vec<&str> = queries.names().collect();
+    assert_eq!(names, ["get_by_login", "get_now", "add_owner"]);
+    assert_eq!(queries.get("get_now").unwrap().kind(), QueryKind::Value);
+    let db = Database::connect("sqlite::memory:", queries).await.unwrap();
+    let row = db
+        .one("get_by_login", &serde_json::json!({ "login": "calvin" }))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row["login"], "calvin");
+    assert_eq!(db.scalar("get_now", &()).await.unwrap(), 42);
+
+    for (text, message) in [
+        (
+            "-- name: q(a)^\nSELECT :a, :b;",
+            "f.sql:1: query q uses :b, which its parameter list (a) does not declare",
+        ),
+        (
+            "-- name: q(a, c)^\nSELECT :a;",
+            "f.sql:1: query q declares the parameter c, which its SQL does not use",
+        ),
+        ("SELECT 1;\n", "f.sql:1: SQL without a `-- name:` line"),
+    ] {
+        let error = Queries::parse("f.sql", text).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Load);
+        assert!(error.to_string().contains(message), "{error} / {message}");
+    }
+}

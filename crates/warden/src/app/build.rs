@@ -517,6 +517,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             by_path[slot].1.push((declared.make)(meta));
             infos.push(RouteInfo {
                 in_force,
+                reads_user: declared.reads_user,
                 method: declared.method,
                 path: path.clone(),
                 policy: declared.policy,

@@ -113,11 +113,29 @@ pub trait Handler<T, S>: Clone + Send + Sync + Sized + 'static {
     fn needs_database() -> bool {
         false
     }
+
+    /// Whether an argument is the caller (`CurrentUser` or `Option<CurrentUser>`): on a route
+    /// open to anyone, credentials sent anyway are then checked (a scoped token outside its
+    /// scope gets 403), which predictions must know.
+    #[doc(hidden)]
+    fn reads_user() -> bool {
+        false
+    }
+}
+
+/// Whether the extractor type `T` is `U`.
+fn is<T: 'static, U: 'static>() -> bool {
+    std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
 }
 
 /// Whether the extractor type `T` is the request transaction.
 fn is_tx<T: 'static>() -> bool {
-    std::any::TypeId::of::<T>() == std::any::TypeId::of::<Tx>()
+    is::<T, Tx>()
+}
+
+/// Whether the extractor type `T` is the caller, required or optional.
+fn is_user<T: 'static>() -> bool {
+    is::<T, CurrentUser>() || is::<T, Option<CurrentUser>>()
 }
 
 impl<F, Fut, Res, S> Handler<((),), S> for F
@@ -156,6 +174,10 @@ macro_rules! impl_handler {
         {
             fn needs_database() -> bool {
                 false $(|| is_tx::<$ty>())* || is_tx::<$last>()
+            }
+
+            fn reads_user() -> bool {
+                false $(|| is_user::<$ty>())* || is_user::<$last>()
             }
 
             fn call(self, req: Request, state: S, gate: Gate<S>) -> BoxFuture<'static, Response> {

@@ -125,25 +125,32 @@ fn check_names_every_problem_at_once() {
 fn the_matrix_of_the_reference_back_end_matches_its_answers() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("matrix.db").display());
-    // The initial data: calvin is an administrator, hobbes is not.
+    // The initial data: calvin is an administrator, hobbes is not; rosalyn holds the ADMIN
+    // role in warden's role tables.
     stdout(&stuff(&["db", "migrate"], &db));
+    let mut add = Command::new(env!("CARGO_BIN_EXE_stuff"))
+        .args([
+            "user",
+            "add",
+            "rosalyn",
+            "--group",
+            "ADMIN",
+            "--database",
+            &db,
+        ])
+        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"babysitter-of-calvin\n").unwrap();
+    stdout(&add.wait_with_output().unwrap());
+    #[rustfmt::skip]
     let matrix_args = [
-        "routes",
-        "--matrix",
-        "--user",
-        "calvin",
-        "--user",
-        "hobbes",
-        "--id",
-        "oid=1",
-        "--id",
-        "uid=1",
-        "--id",
-        "sid=1",
-        "--id",
-        "role=ADMIN",
-        "--id",
-        "login=calvin",
+        "routes", "--matrix", "--user", "calvin", "--user", "hobbes", "--role", "ADMIN",
+        "--scoped", "hobbes:stuff", "--id", "oid=1", "--id", "uid=1", "--id", "sid=1",
+        "--id", "role=ADMIN", "--id", "login=calvin",
     ];
     let matrix = stdout(&stuff(&matrix_args, &db));
     let row = |method: &str, path: &str| {
@@ -153,18 +160,49 @@ fn the_matrix_of_the_reference_back_end_matches_its_answers() {
             .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>())
             .unwrap_or_else(|| panic!("no row {method} {path} in\n{matrix}"))
     };
-    assert_eq!(row("GET", "/admin"), ["401", "200", "403"], "{matrix}");
-    assert_eq!(row("GET", "/stuff"), ["200", "200", "200"], "{matrix}");
+    // Columns: anonymous, calvin, hobbes, the ADMIN role's member, hobbes with a token
+    // scoped to the "stuff" routes.
+    assert!(
+        matrix
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("ADMIN=rosalyn  hobbes[stuff]"),
+        "{matrix}"
+    );
+    assert_eq!(
+        row("GET", "/admin"),
+        ["401", "200", "403", "200", "403"],
+        "{matrix}"
+    );
+    assert_eq!(
+        row("GET", "/stuff"),
+        ["200", "200", "200", "200", "200"],
+        "{matrix}"
+    );
+    assert_eq!(
+        row("GET", "/hello"),
+        ["401", "200", "200", "200", "403"],
+        "{matrix}"
+    );
     // Token callers on a Basic-only route are asked to authenticate.
-    assert_eq!(row("GET", "/login"), ["401", "401", "401"], "{matrix}");
+    assert_eq!(
+        row("GET", "/login"),
+        ["401", "401", "401", "401", "401"],
+        "{matrix}"
+    );
     // Object routes: calvin owns object 1, hobbes does not.
     assert_eq!(
         row("GET", "/object/{oid}"),
-        ["401", "200", "403"],
+        ["401", "200", "403", "403", "403"],
         "{matrix}"
     );
     // Development: the course's administration routes are open.
-    assert_eq!(row("POST", "/auth"), ["200", "200", "200"], "{matrix}");
+    assert_eq!(
+        row("POST", "/auth"),
+        ["200", "200", "200", "200", "200"],
+        "{matrix}"
+    );
 
     // The same requests, sent to the release-built server on the same database.
     let mut server = Command::new(env!("CARGO_BIN_EXE_stuff"))
