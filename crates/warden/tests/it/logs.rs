@@ -205,8 +205,11 @@ async fn log_files_child() {
     settings.log.format = Some(warden::LogFormat::Json);
     settings.log.directory = Some(directory.into());
     let guard = warden::logs::init(&settings).unwrap();
+    let directory = users();
+    // An imported hash: a login with it upgrades it in a task of its own.
+    directory.insert(warden::UserRecord::new("moe", "weak$moe-password"));
     let app = App::builder(settings)
-        .directory(users())
+        .directory(directory)
         .hasher(CountingHasher::default())
         .routes(
             Routes::new()
@@ -245,6 +248,14 @@ async fn log_files_child() {
         .header("x-request-id", "it-denied-3")
         .expect(401)
         .await;
+    client
+        .get("/whoami")
+        .basic_auth("moe", "moe-password")
+        .header("x-request-id", "it-upgrade-4")
+        .expect(200)
+        .await;
+    // The upgrade runs after the answer: its line is waited for in the parent.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // Dropping the guard writes out the lines still queued.
     drop(guard);
 }
@@ -314,6 +325,13 @@ async fn log_files_are_rotated_daily_with_the_request_id_and_errors_apart() {
         of("it-denied-3")
             .iter()
             .any(|l| l["status"] == 401 && l["error"] == "invalid credentials" && l["user"] == "-"),
+        "{all}"
+    );
+    // A task the request started logs with the request's id.
+    assert!(
+        of("it-upgrade-4")
+            .iter()
+            .any(|l| l["message"] == "upgraded the password hash"),
         "{all}"
     );
     for secret in ["it-secret-3", "it-secret-4"] {
