@@ -8,6 +8,7 @@
 //! | `warden_http_request_duration_seconds` | `method`, `route` | time from the request's arrival to its answer's headers |
 //! | `warden_authentications_total` | `outcome` | on routes that need a user: `success`, `missing` (no credentials: 401), `failure` (refused: 401), `throttled` (429), `error` (the directory or store failed) |
 //! | `warden_dependency_errors_total` | `dependency` | server errors answered because the `database` (unreachable, pool exhausted, a failed statement) or the `store` failed |
+//! | `warden_database_connections` | `state` | the database pool's connections, `idle` or `busy` (leased to a transaction), when scraped |
 //!
 //! 401 and 403 counts are `warden_http_requests_total{status="401"}` and `{status="403"}`.
 //!
@@ -38,10 +39,12 @@ use http::{HeaderValue, Method, StatusCode};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::error::Fault;
+use crate::sql::Database;
 
 /// The upper bounds of the latency buckets, in seconds: from a quarter of a millisecond (a
 /// request that runs no SQL) to ten seconds.
@@ -81,6 +84,11 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DependencyLabels {
     dependency: &'static str,
 }
@@ -100,6 +108,10 @@ pub struct Metrics(Arc<Inner>);
 
 struct Inner {
     registry: Registry,
+    /// The database whose pool the gauges show, read when the metrics are rendered.
+    database: Option<Database>,
+    /// `warden_database_connections`: the pool's idle and busy connections.
+    connections: [Gauge; 2],
     path: String,
     requests: Family<RequestLabels, Counter>,
     latencies: Latencies,
@@ -126,8 +138,18 @@ impl fmt::Debug for Metrics {
 
 impl Metrics {
     /// Empty metrics, served at `path` by [`router`](Self::router).
-    pub(crate) fn new(path: &str) -> Self {
+    pub(crate) fn new(path: &str, database: Option<Database>) -> Self {
         let mut registry = Registry::default();
+        let pool = Family::<StateLabels, Gauge>::default();
+        let connections =
+            ["idle", "busy"].map(|state| pool.get_or_create_owned(&StateLabels { state }));
+        if database.is_some() {
+            registry.register(
+                "warden_database_connections",
+                "The database pool's connections, idle or leased to a transaction",
+                pool,
+            );
+        }
         let requests = Family::<RequestLabels, Counter>::default();
         let latencies: Latencies = Family::new_with_constructor(histogram);
         let authentications = Family::<OutcomeLabels, Counter>::default();
@@ -156,6 +178,8 @@ impl Metrics {
         );
         Self(Arc::new(Inner {
             registry,
+            database,
+            connections,
             path: path.to_owned(),
             requests,
             latencies,
@@ -167,6 +191,12 @@ impl Metrics {
 
     /// The metrics in Prometheus' text format (OpenMetrics 1.0).
     pub fn render(&self) -> String {
+        if let Some(db) = &self.0.database {
+            let pool = db.pool_state();
+            let [idle, busy] = &self.0.connections;
+            idle.set(i64::try_from(pool.idle).unwrap_or(i64::MAX));
+            busy.set(i64::try_from(pool.connections.saturating_sub(pool.idle)).unwrap_or(i64::MAX));
+        }
         let mut text = String::new();
         // Writing to a String fails only if a metric's own encoding does, which ours do not.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.0.registry);
@@ -346,7 +376,7 @@ mod tests {
 
     #[test]
     fn answers_are_counted_under_their_route_and_unknown_methods_under_other() {
-        let metrics = Metrics::new("/metrics");
+        let metrics = Metrics::new("/metrics", None);
         let route = metrics.route(&Method::GET, "/stuff/{sid}");
         let ms = Duration::from_millis(3);
         metrics.answered(&Method::GET, Some(&route), StatusCode::OK, None, ms);

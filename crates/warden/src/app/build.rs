@@ -67,7 +67,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .metrics
             .listen
             .is_some()
-            .then(|| Metrics::new(&self.settings.metrics.path));
+            .then(|| Metrics::new(&self.settings.metrics.path, self.database.clone()));
         let mut routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
         if self.database.is_none() {
             for route in routes.needing_database() {

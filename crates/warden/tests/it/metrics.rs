@@ -153,3 +153,38 @@ async fn a_store_that_fails_is_counted_as_a_dependency_error() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_database_pool_is_shown_when_scraped() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let db = warden::sql::Database::connect(&url, warden::sql::Queries::new())
+        .await
+        .unwrap();
+    let app = App::builder(metered())
+        .database(db.clone())
+        .routes(routes())
+        .build()
+        .unwrap();
+    let (_site, metrics, _live) = serve(&app).await;
+    let text = metrics.get("/metrics").expect(200).await.text().to_owned();
+    let open = db.pool_state().connections;
+    assert!(open >= 1);
+    let gauge = |state: &str| {
+        sample(
+            &text,
+            &format!(r#"warden_database_connections{{state="{state}"}}"#),
+        )
+    };
+    assert_eq!(gauge("idle"), Some(open as f64), "{text}");
+    assert_eq!(gauge("busy"), Some(0.0), "{text}");
+
+    // Without a database there is no pool to show.
+    let app = App::builder(metered()).routes(routes()).build().unwrap();
+    assert!(
+        !app.metrics()
+            .unwrap()
+            .render()
+            .contains("warden_database_connections")
+    );
+}
