@@ -20,6 +20,7 @@ use crate::authn::{BodyBytes, SIGNATURE};
 use crate::authn::{CurrentUser, LoggedUser};
 use crate::authz::{Env, Memo, Outcome, Rule};
 use crate::guards::ClientIp;
+use crate::metrics::{AuthOutcome, RouteMetrics};
 use crate::params::{BodyKind, RequestParams, read_body};
 use crate::request_id::RequestId;
 use crate::routing::RouteContext;
@@ -35,6 +36,8 @@ pub(crate) struct RouteMeta<S> {
     pub(crate) rule: Rule<S>,
     pub(crate) needs_auth: bool,
     pub(crate) has_objects: bool,
+    /// The route's metrics, when the application keeps them.
+    pub(crate) metrics: Option<RouteMetrics>,
 }
 
 /// The object checks left for after parameter extraction.
@@ -266,6 +269,22 @@ where
     H: Handler<T, S>,
     S: Clone + Send + Sync + 'static,
 {
+    match meta.metrics.clone() {
+        None => respond(handler, req, state, meta).await,
+        Some(metrics) => {
+            // The observing layer counts the answer under the route's template.
+            let mut response = respond(handler, req, state, meta).await;
+            response.extensions_mut().insert(metrics);
+            response
+        }
+    }
+}
+
+async fn respond<H, T, S>(handler: H, req: Request, state: S, meta: Arc<RouteMeta<S>>) -> Response
+where
+    H: Handler<T, S>,
+    S: Clone + Send + Sync + 'static,
+{
     let (mut parts, mut body) = req.into_parts();
     parts.extensions.insert(meta.context.clone());
     let audit = Audit::of(&parts.extensions);
@@ -308,7 +327,15 @@ where
     }
 
     let user = if meta.needs_auth {
-        match meta.context.authenticate(&mut parts).await {
+        let outcome = meta.context.authenticate(&mut parts).await;
+        if let Some(metrics) = &meta.metrics {
+            metrics.authenticated(match &outcome {
+                Ok(Some(_)) => AuthOutcome::Success,
+                Ok(None) => AuthOutcome::Missing,
+                Err(e) => AuthOutcome::of_refusal(e.status()),
+            });
+        }
+        match outcome {
             Ok(Some(user)) => {
                 if audit.is_enabled() {
                     audit.user(user.login(), user.tenant());

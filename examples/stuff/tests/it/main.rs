@@ -12,6 +12,7 @@ mod compute;
 mod errors;
 mod keys;
 mod objects;
+mod observe;
 mod revocation;
 mod roles;
 mod scoped;
