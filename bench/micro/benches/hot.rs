@@ -56,6 +56,13 @@ fn app() -> App {
     app_with(Settings::default())
 }
 
+/// The app with metrics kept (they are counted whether or not anyone scrapes them).
+fn metered() -> App {
+    let mut settings = Settings::default();
+    settings.metrics.listen = Some("127.0.0.1:0".to_owned());
+    app_with(settings)
+}
+
 /// The app with a per-IP rate limit that admits every request of a run (the in-process client
 /// is always `0.0.0.0`): each request pays the limiter's one step on the memory store.
 fn ip_limited() -> App {
@@ -143,6 +150,25 @@ fn per_request(c: &mut Criterion) {
     c.bench_function("request/open_ip_limited", |b| {
         b.iter(|| rt.block_on(limited.clone().oneshot(open())));
     });
+    // The metrics' cost: the same requests as `request/open` and `request/bearer`, counted.
+    let metered_app = metered();
+    let metered = metered_app.router();
+    let token = metered_app
+        .tokens()
+        .mint_for("calvin")
+        .expect("a token")
+        .into_string();
+    let bearer = format!("Bearer {token}");
+    for (name, path, authorization) in [
+        ("request/open_metered", "/open", None),
+        ("request/bearer_metered", "/whoami", Some(bearer.as_str())),
+    ] {
+        let status = rt.block_on(metered.clone().oneshot(request(path, authorization)));
+        assert_eq!(status.expect("infallible").status(), StatusCode::OK);
+        c.bench_function(name, |b| {
+            b.iter(|| rt.block_on(metered.clone().oneshot(request(path, authorization))));
+        });
+    }
 }
 
 fn tokens(c: &mut Criterion) {

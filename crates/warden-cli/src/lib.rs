@@ -230,17 +230,28 @@ impl<'a> Context<'a> {
 /// Settings that do not load, a database that cannot be reached, a command that needs a
 /// back-end's routes: one line for the user.
 pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<bool> {
+    let settings = settings(&cli)?;
+    let mut ctx = Context::new(settings);
+    ctx.queries = cli.common.queries;
+    run_command(cli.command, &ctx, out).await
+}
+
+/// The settings the command line names: `--config FILE` or `warden.toml`, then `WARDEN_*`,
+/// then `--database`. The binary sets its log up from them ([`warden::logs::init`]) before
+/// [`run`].
+///
+/// # Errors
+/// Settings that do not load.
+pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let mut settings = match &cli.common.config {
         Some(path) => Settings::load_file(path),
         None => Settings::load(),
     }
     .map_err(|e| anyhow::anyhow!("settings: {e}"))?;
-    if let Some(url) = cli.common.database {
-        settings.database_url = Some(url);
+    if let Some(url) = &cli.common.database {
+        settings.database_url = Some(url.clone());
     }
-    let mut ctx = Context::new(settings);
-    ctx.queries = cli.common.queries;
-    run_command(cli.command, &ctx, out).await
+    Ok(settings)
 }
 
 /// Runs one command on `ctx`; see [`run`].

@@ -8,6 +8,17 @@ use warden_cli::{Cli, run};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The settings are read twice (here for the log, in `run` for the command): cheap, and
+    // `run` stays callable on its own.
+    let _log = match warden_cli::settings(&cli).map(|s| warden::logs::init(&s)) {
+        Ok(Ok(guard)) => Some(guard),
+        Ok(Err(e)) => {
+            eprintln!("warden: {e}");
+            return ExitCode::from(2);
+        }
+        // `run` says what is wrong with them.
+        Err(_) => None,
+    };
     let mut out = std::io::stdout();
     match run(cli, &mut out).await {
         Ok(true) => ExitCode::SUCCESS,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use anyhow::Context as _;
-use warden::{App, Authz, CurrentUser, Mode, RouteInfo, Scheme, Schemes, TokenCarrier, Tx};
+use warden::{App, Authz, CurrentUser, Mode, RouteInfo, Scheme, Schemes, Scope, TokenCarrier, Tx};
 
 /// What a request would get.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,35 +47,106 @@ impl fmt::Display for Cell {
     }
 }
 
-/// The matrix: one row per route, one column for anonymous calls and one per user.
+/// Who calls, in one column of the matrix.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    /// The column's heading: `anonymous`, a login, `ROLE=login`, `login+scope`.
+    pub(crate) heading: String,
+    /// The user, `None` for anonymous calls.
+    pub(crate) login: Option<String>,
+    /// The scope of the token the user calls with, for scoped-token columns.
+    pub(crate) scope: Option<Scope>,
+}
+
+impl Caller {
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            heading: "anonymous".to_owned(),
+            login: None,
+            scope: None,
+        }
+    }
+
+    pub(crate) fn user(login: &str) -> Self {
+        Self {
+            heading: login.to_owned(),
+            login: Some(login.to_owned()),
+            scope: None,
+        }
+    }
+
+    /// `LOGIN:TAG,TAG`: the user with a token restricted to those tags.
+    pub(crate) fn scoped(spec: &str) -> anyhow::Result<Self> {
+        let (login, tags) = spec
+            .split_once(':')
+            .with_context(|| format!("--scoped {spec:?}: expected LOGIN:TAG[,TAG...]"))?;
+        let tags: Vec<String> = tags.split(',').map(str::trim).map(str::to_owned).collect();
+        if login.is_empty() || tags.iter().any(String::is_empty) {
+            anyhow::bail!("--scoped {spec:?}: expected LOGIN:TAG[,TAG...]");
+        }
+        Ok(Self {
+            heading: format!("{login}[{}]", tags.join(",")),
+            login: Some(login.to_owned()),
+            scope: Some(Scope {
+                tags,
+                ..Scope::default()
+            }),
+        })
+    }
+}
+
+/// The matrix: one row per route, one column per caller.
 pub(crate) struct Matrix<'a> {
-    pub(crate) columns: Vec<Option<String>>,
+    pub(crate) columns: Vec<Caller>,
     pub(crate) rows: Vec<(&'a RouteInfo, Vec<Cell>)>,
 }
 
-/// Computes the matrix of `app` for anonymous callers and `users`, with `ids` naming the
-/// objects of object routes by path parameter.
+/// Computes the matrix of `app` for `callers` (anonymous ones included), with `ids` naming
+/// the objects of object routes by path parameter.
 pub(crate) async fn compute<'a>(
     app: &'a App,
-    users: &[String],
+    callers: Vec<Caller>,
     ids: &BTreeMap<String, String>,
     tx: Option<&Tx>,
 ) -> anyhow::Result<Matrix<'a>> {
-    let mut columns = vec![None];
-    columns.extend(users.iter().cloned().map(Some));
     let mut rows: Vec<(&RouteInfo, Vec<Cell>)> = app
         .routes()
         .iter()
-        .map(|route| (route, vec![anonymous(&route.in_force)]))
+        .map(|route| (route, Vec::with_capacity(callers.len())))
         .collect();
     let defaults: Schemes = app.settings().auth.schemes.iter().copied().collect();
-    for login in users {
-        let user = CurrentUser::new(login.as_str(), Scheme::Token);
+    for caller in &callers {
+        let Some(login) = &caller.login else {
+            for (route, cells) in &mut rows {
+                cells.push(anonymous(&route.in_force));
+            }
+            continue;
+        };
+        let mut user = CurrentUser::new(login.as_str(), Scheme::Token);
+        if let Some(scope) = &caller.scope {
+            user = user.restricted_to(scope.clone());
+        }
         let verdicts = app
             .capabilities(&user, tx)
             .await
             .with_context(|| format!("predicting the routes of {login}"))?;
         for ((route, cells), capability) in rows.iter_mut().zip(verdicts) {
+            // A route open to anyone looks at credentials only when its handler takes the
+            // caller: then a scoped token outside its tags is refused; otherwise every caller
+            // gets what an anonymous one gets.
+            if !route.in_force.needs_auth() {
+                let refused = route.reads_user
+                    && caller
+                        .scope
+                        .as_ref()
+                        .is_some_and(|scope| !scope.allows_tags(&route.policy.tags));
+                cells.push(if refused {
+                    Cell::Forbidden
+                } else {
+                    anonymous(&route.in_force)
+                });
+                continue;
+            }
             let token_accepted = route
                 .policy
                 .schemes
@@ -92,7 +163,10 @@ pub(crate) async fn compute<'a>(
             cells.push(cell);
         }
     }
-    Ok(Matrix { columns, rows })
+    Ok(Matrix {
+        columns: callers,
+        rows,
+    })
 }
 
 /// An anonymous caller: 401 where the declaration needs a user, 403 where no one may call.
@@ -172,14 +246,9 @@ pub(crate) fn print(matrix: &Matrix<'_>, out: &mut dyn std::io::Write) -> std::i
         .map(|(r, _)| r.path.len())
         .max()
         .unwrap_or(0);
-    let names: Vec<&str> = matrix
-        .columns
-        .iter()
-        .map(|c| c.as_deref().unwrap_or("anonymous"))
-        .collect();
     write!(out, "{:<7} {:<width$}", "", "")?;
-    for name in &names {
-        write!(out, "  {name:>9}")?;
+    for caller in &matrix.columns {
+        write!(out, "  {:>9}", caller.heading)?;
     }
     writeln!(out)?;
     for (route, cells) in &matrix.rows {
@@ -216,10 +285,18 @@ pub(crate) async fn replay(
         .context("an HTTP client")?;
     let base = base.trim_end_matches('/');
     let mut tokens = Vec::new();
-    for column in &matrix.columns {
-        tokens.push(match column {
-            Some(login) => Some(app.tokens().mint_for(login)?.as_str().to_owned()),
-            None => None,
+    for caller in &matrix.columns {
+        tokens.push(match (&caller.login, &caller.scope) {
+            (Some(login), None) => Some(app.tokens().mint_for(login)?.as_str().to_owned()),
+            (Some(login), Some(scope)) => {
+                let user = CurrentUser::new(login.as_str(), Scheme::Token);
+                let token = app
+                    .tokens()
+                    .mint_scoped(&user, scope.clone(), None)
+                    .with_context(|| format!("a scoped token for {}", caller.heading))?;
+                Some(token.access_token)
+            }
+            (None, _) => None,
         });
     }
     let carrier = &app.settings().auth.token_carrier;
@@ -254,7 +331,7 @@ pub(crate) async fn replay(
             if Cell::of_status(status) != *expected {
                 disagreements.push(Disagreement {
                     request: format!("{} {path}", route.method),
-                    column: column.as_deref().unwrap_or("anonymous").to_owned(),
+                    column: column.heading.clone(),
                     expected: *expected,
                     status,
                 });

@@ -8,8 +8,10 @@ use anyhow::Context as _;
 use clap::Args;
 use warden::Tx;
 
+use warden::users::SqlRoles;
+
 use crate::Context;
-use crate::matrix;
+use crate::matrix::{self, Caller};
 
 /// What `routes` shows.
 #[derive(Debug, Args)]
@@ -17,12 +19,19 @@ pub struct RoutesArgs {
     /// The authorization matrix: route x caller -> 200 (passes authorization), 401, 403 or 404,
     /// for anonymous callers and each --user, from the same rules and checkers as requests.
     ///
-    /// Example: stuff routes --matrix --user calvin --user hobbes --id sid=1
+    /// Example: stuff routes --matrix --user hobbes --role ADMIN --scoped calvin:stuff --id sid=1
     #[arg(long)]
     matrix: bool,
     /// A user (login) as a column of the matrix; repeat for several.
     #[arg(long = "user", value_name = "LOGIN")]
     users: Vec<String>,
+    /// A role as a column: its first member (in warden's role tables) calls; repeat.
+    #[arg(long = "role", value_name = "ROLE")]
+    roles: Vec<String>,
+    /// A user with a scoped token restricted to these route tags as a column: calvin:stuff,me;
+    /// repeat.
+    #[arg(long = "scoped", value_name = "LOGIN:TAGS")]
+    scoped: Vec<String>,
     /// The value of a path parameter, naming the object of object routes: `sid=1`; repeat.
     #[arg(long = "id", value_name = "PARAM=VALUE")]
     ids: Vec<String>,
@@ -64,9 +73,17 @@ pub(crate) async fn run(
         return Ok(true);
     }
     let ids = ids(&args)?;
+    let mut callers = vec![Caller::anonymous()];
+    callers.extend(args.users.iter().map(|login| Caller::user(login)));
+    for role in &args.roles {
+        callers.push(role_member(ctx, role).await?);
+    }
+    for spec in &args.scoped {
+        callers.push(Caller::scoped(spec)?);
+    }
     let db = ctx.database.clone();
     let tx = db.map(Tx::read);
-    let matrix = matrix::compute(app, &args.users, &ids, tx.as_ref()).await?;
+    let matrix = matrix::compute(app, callers, &ids, tx.as_ref()).await?;
     drop(tx);
     matrix::print(&matrix, out)?;
     let Some(url) = args.replay else {
@@ -89,6 +106,22 @@ pub(crate) async fn run(
         disagreements.len()
     )?;
     Ok(disagreements.is_empty())
+}
+
+/// A role's column: its first member calls, headed `ROLE=login`.
+async fn role_member(ctx: &Context<'_>, role: &str) -> anyhow::Result<Caller> {
+    let db = ctx.connect().await?;
+    let roles = SqlRoles::new(db).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let members = roles
+        .members(role)
+        .await
+        .with_context(|| format!("the members of {role}"))?;
+    let login = members
+        .first()
+        .with_context(|| format!("--role {role}: nobody holds it"))?;
+    let mut caller = Caller::user(login);
+    caller.heading = format!("{role}={login}");
+    Ok(caller)
 }
 
 fn ids(args: &RoutesArgs) -> anyhow::Result<BTreeMap<String, String>> {

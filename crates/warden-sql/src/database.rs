@@ -32,6 +32,15 @@ struct Shared {
     backend: Backend,
 }
 
+/// The connections of a [`Database`]'s pool at one moment ([`Database::pool_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolState {
+    /// The connections open (for SQLite, the writer's and the readers', opened at start).
+    pub connections: usize,
+    /// Those not leased to a transaction.
+    pub idle: usize,
+}
+
 /// A database: a connection pool and the named queries prepared for its backend.
 ///
 /// Cheap to clone (an `Arc`); share one per application.
@@ -101,6 +110,25 @@ impl Database {
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.0.backend
+    }
+
+    /// How many connections the pool holds now, and how many of them wait for work.
+    #[must_use]
+    pub fn pool_state(&self) -> PoolState {
+        match &self.0.pool {
+            Pool::Sqlite(sqlite) => {
+                let (connections, idle) = sqlite.pool_state();
+                PoolState { connections, idle }
+            }
+            Pool::Postgres(pool) => PoolState {
+                connections: pool.size() as usize,
+                idle: pool.num_idle(),
+            },
+            Pool::MySql(pool) => PoolState {
+                connections: pool.size() as usize,
+                idle: pool.num_idle(),
+            },
+        }
     }
 
     /// The queries, as this backend runs them (variants applied).

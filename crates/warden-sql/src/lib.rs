@@ -144,7 +144,7 @@ mod tx_mode;
 mod value;
 
 pub use backend::{Backend, redact_url};
-pub use database::Database;
+pub use database::{Database, PoolState};
 pub use error::{Error, ErrorKind, Result};
 #[doc(inline)]
 pub use migrations::Migrations;

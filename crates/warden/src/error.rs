@@ -43,6 +43,16 @@ struct Inner {
     message: Cow<'static, str>,
     source: Option<BoxError>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    fault: Option<Fault>,
+}
+
+/// Which dependency a server error comes from, for the metrics of dependency errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// The database (unreachable, pool exhausted, a failed statement).
+    Database,
+    /// The shared store (Redis unreachable, slow or refusing service).
+    Store,
 }
 
 impl Error {
@@ -55,6 +65,7 @@ impl Error {
             message: message.into(),
             source: None,
             headers: Vec::new(),
+            fault: None,
         }))
     }
 
@@ -114,6 +125,13 @@ impl Error {
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.0.source = Some(source.into());
+        self
+    }
+
+    /// Names the dependency that failed, for the metrics.
+    #[must_use]
+    pub(crate) fn fault(mut self, fault: Fault) -> Self {
+        self.0.fault = Some(fault);
         self
     }
 
@@ -179,9 +197,10 @@ impl std::error::Error for Error {
     }
 }
 
-/// What the observing layer needs to log an error once: attached to error responses.
+/// What the observing layer needs to log an error once, and to count it: attached to error
+/// responses.
 #[derive(Clone)]
-pub(crate) struct ErrorReport(pub(crate) Arc<str>);
+pub(crate) struct ErrorReport(pub(crate) Arc<str>, pub(crate) Option<Fault>);
 
 /// The body of every error response.
 pub(crate) fn error_body(message: &str) -> Vec<u8> {
@@ -225,6 +244,7 @@ impl IntoResponse for Error {
             message,
             source,
             headers,
+            fault,
         } = *self.0;
         let shown = if status.is_server_error() {
             server_message(status)
@@ -242,7 +262,7 @@ impl IntoResponse for Error {
         };
         response
             .extensions_mut()
-            .insert(ErrorReport(Arc::from(report)));
+            .insert(ErrorReport(Arc::from(report), fault));
         response
     }
 }

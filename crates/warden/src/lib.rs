@@ -83,6 +83,8 @@ mod error;
 mod guards;
 mod http;
 mod login;
+pub mod logs;
+pub mod metrics;
 pub mod openapi;
 mod params;
 mod request_id;
@@ -117,6 +119,8 @@ pub use guards::ClientIp;
 #[doc(inline)]
 pub use http::{REQUEST_ID, RequestId, Server, shutdown_signal};
 #[doc(inline)]
+pub use metrics::Metrics;
+#[doc(inline)]
 pub use params::{Page, Paged, Params, Valid};
 #[doc(inline)]
 pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, patch, post, put};
@@ -124,9 +128,10 @@ pub use routing::{MethodRoutes, RouteInfo, Routes, delete, get, handler, on, pat
 pub use scheme::{Scheme, Schemes};
 #[doc(inline)]
 pub use settings::{
-    ApiKeySettings, AuditSettings, AuthSettings, BootstrapSettings, CorsSettings, HttpSettings,
-    LimitSettings, LoginThrottleSettings, REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret,
-    ServerSettings, SessionSettings, Settings, TokenCarrier, TokenFormat, parse_duration,
+    ApiKeySettings, AuditSettings, AuthSettings, BootstrapSettings, CorsSettings, ErrorLevel,
+    HttpSettings, LimitSettings, LogFormat, LogSettings, LoginThrottleSettings, MetricsSettings,
+    REFRESH_COOKIE, Rate, RunMode, ScopedSettings, Secret, ServerSettings, SessionSettings,
+    Settings, TokenCarrier, TokenFormat, parse_duration,
 };
 #[doc(inline)]
 pub use sql::Tx;

@@ -10,6 +10,9 @@ async fn main() -> Result<(), BuildError> {
         database_url: Some("sqlite://minimal.db".to_owned()),
         ..Settings::default()
     })?;
+    // Text in development, JSON in production, files with `WARDEN_LOG__DIRECTORY`; kept to the
+    // end, since dropping it writes out the lines still queued.
+    let _log = warden::logs::init(&settings).map_err(|e| BuildError::from(e.to_string()))?;
     let url = settings.database_url.clone().unwrap_or_default();
     let db = minimal::connect(&url, &settings).await?;
     let app = minimal::app(settings, db)?;

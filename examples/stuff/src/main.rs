@@ -2,7 +2,6 @@
 //! (`stuff db migrate`, `stuff routes`, `stuff token issue calvin`, `stuff audit verify`...).
 //! Settings: flag over environment over default.
 
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -31,15 +30,23 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match run() {
+    let cli = Cli::parse();
+    let settings = match settings(&cli) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("stuff: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    // Kept to the end: dropping it writes out the lines still queued.
+    let _log = match warden::logs::init(&settings) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("stuff: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command, settings) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -49,28 +56,37 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn run() -> anyhow::Result<bool> {
-    let cli = Cli::parse();
+/// The back-end's settings with the command line's flags over them.
+fn settings(cli: &Cli) -> anyhow::Result<warden::Settings> {
     let mut settings = stuff::settings()?;
-    if let Some(listen) = cli.listen {
-        settings.listen = listen;
+    if let Some(listen) = &cli.listen {
+        settings.listen.clone_from(listen);
     }
-    if let Some(database) = cli.database {
-        settings.database_url = Some(database);
+    if let Some(database) = &cli.database {
+        settings.database_url = Some(database.clone());
     }
-    if let Some(secret) = cli.secret {
-        settings.secret = Some(Secret::new(secret));
+    if let Some(secret) = &cli.secret {
+        settings.secret = Some(Secret::new(secret.clone()));
     }
     if let Some(mode) = cli.mode {
         settings.mode = mode;
     }
+    if settings.database_url.is_none() {
+        settings.database_url = Some(stuff::DEFAULT_DATABASE.to_owned());
+    }
+    Ok(settings)
+}
+
+#[tokio::main]
+async fn run(
+    command: Option<warden_cli::Command>,
+    settings: warden::Settings,
+) -> anyhow::Result<bool> {
     let url = settings
         .database_url
         .clone()
         .unwrap_or_else(|| stuff::DEFAULT_DATABASE.to_owned());
-    settings.database_url = Some(url.clone());
-    if let Some(command) = cli.command {
+    if let Some(command) = command {
         return command_on(command, settings, &url).await;
     }
     let db = stuff::connect(&url).await?;
@@ -78,9 +94,21 @@ async fn run() -> anyhow::Result<bool> {
     let server = Server::bind(&app.settings().listen, &app.settings().server)
         .await
         .with_context(|| format!("binding {}", app.settings().listen))?;
-    #[allow(clippy::print_stdout)] // the one line scripts wait for
+    #[allow(clippy::print_stdout)] // the first line, which scripts wait for
     {
         println!("listening on http://{}", server.local_addr()?);
+    }
+    if let (Some(metrics), Some(listen)) = (app.metrics(), &app.settings().metrics.listen) {
+        // On an address of its own: the metrics say who calls what, for the operator only.
+        let exporter = Server::bind(listen, &app.settings().server)
+            .await
+            .with_context(|| format!("binding the metrics' address {listen}"))?;
+        #[allow(clippy::print_stdout)]
+        {
+            let path = &app.settings().metrics.path;
+            println!("metrics on http://{}{path}", exporter.local_addr()?);
+        }
+        tokio::spawn(exporter.serve(metrics.router()));
     }
     server.serve(app.router()).await?;
     // Seal the rows of the last requests, so that a stopped server leaves none unsealed.

@@ -42,6 +42,17 @@ pub(crate) struct Sqlite {
 }
 
 impl Sqlite {
+    /// Its connections, and those not leased, writer and readers together.
+    pub(crate) fn pool_state(&self) -> (usize, usize) {
+        let (mut connections, mut idle) = self.writer.state();
+        if let Some(readers) = &self.readers {
+            let (more, idle_more) = readers.state();
+            connections += more;
+            idle += idle_more;
+        }
+        (connections, idle)
+    }
+
     pub(crate) fn open(settings: Settings) -> Result<Self> {
         let memory = matches!(settings.target, Target::Memory);
         let settings = Arc::new(settings);

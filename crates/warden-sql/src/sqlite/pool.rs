@@ -61,6 +61,8 @@ pub(super) enum Role {
 pub(super) struct ConnPool {
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// How many connections it holds.
+    size: usize,
     role: Role,
     settings: Arc<Settings>,
 }
@@ -70,6 +72,7 @@ impl ConnPool {
         let pool = Arc::new(Self {
             idle: Mutex::new(Vec::with_capacity(size)),
             permits: Semaphore::new(size),
+            size,
             role,
             settings: settings.clone(),
         });
@@ -77,6 +80,11 @@ impl ConnPool {
         let connections = (0..size).map(|_| pool.open()).collect::<Result<Vec<_>>>()?;
         *pool.lock() = connections;
         Ok(pool)
+    }
+
+    /// Its connections, and those not leased.
+    pub(super) fn state(&self) -> (usize, usize) {
+        (self.size, self.permits.available_permits().min(self.size))
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {

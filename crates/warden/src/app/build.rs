@@ -11,6 +11,8 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::capabilities::{Compiled, Predictor};
@@ -29,6 +31,7 @@ use crate::guards::{
     BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteRates, Throttle, unmatched,
 };
 use crate::http::{ObserveLayer, cors_layer, panic_response};
+use crate::metrics::Metrics;
 use crate::openapi::{Context, Described};
 use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
@@ -61,6 +64,12 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
+        let metrics = self
+            .settings
+            .metrics
+            .listen
+            .is_some()
+            .then(|| Metrics::new(&self.settings.metrics.path, self.database.clone()));
         let spec = SpecSlot::default();
         let mut routes =
             self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready, &spec);
@@ -91,7 +100,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 page_limit: self.settings.http.page_limit.max(1),
                 max_page_limit: self.settings.http.max_page_limit.max(1),
             },
-            (&limiter, &self.settings.limits),
+            (&limiter, &self.settings.limits, metrics.as_ref()),
             &mut problems,
         );
         problems.into_result()?;
@@ -121,6 +130,15 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             state: self.state.clone(),
         });
         let _ = slot.set(Arc::clone(&predict));
+        let observe = ObserveLayer::new(
+            &self.settings,
+            trusted,
+            blocklist,
+            IpLimit::new(&limiter, &self.settings.limits),
+            trail.clone(),
+            metrics.clone(),
+        )
+        .map_err(BuildError::from)?;
         let router = assemble(
             routes,
             self.state,
@@ -129,9 +147,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 trail: trail.clone(),
             }),
             &self.settings,
-            trusted,
-            blocklist,
-            IpLimit::new(&limiter, &self.settings.limits),
+            observe,
         )?;
         for warning in &warnings {
             tracing::warn!("{warning}");
@@ -144,6 +160,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             predict,
             audit: trail,
             openapi: Arc::new(openapi),
+            metrics,
             warnings,
         })
     }
@@ -452,7 +469,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     checkers: &Checkers<S>,
     default_schemes: Schemes,
     limits: RouteLimits,
-    (limiter, rates): (&Limiter, &LimitSettings),
+    (limiter, rates, metrics): (&Limiter, &LimitSettings, Option<&Metrics>),
     problems: &mut Problems,
 ) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>, Vec<Described>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
@@ -516,6 +533,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 needs_auth: authz.needs_auth(),
                 has_objects: rule.has_objects(),
                 rule,
+                metrics: metrics.map(|m| m.route(&declared.method, &path)),
             });
             compiled.push(Compiled {
                 method: declared.method.to_string(),
@@ -534,6 +552,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
             });
             infos.push(RouteInfo {
                 in_force,
+                reads_user: declared.reads_user,
                 method: declared.method,
                 path: path.clone(),
                 policy: declared.policy,
@@ -555,15 +574,14 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
 }
 
 /// The routed application wrapped in warden's layers: observe (request id, client IP,
-/// blocklist and per-IP rate limit, access log, error bodies), the request transaction, panic catching and the body limit.
+/// blocklist and per-IP rate limit, access log, metrics, error bodies), compression when
+/// configured, CORS, the request transaction, panic catching and the body limit.
 fn assemble<S: Clone + Send + Sync + 'static>(
     by_path: ByPath<S>,
     state: S,
     database: Option<TxLayer>,
     settings: &Settings,
-    trusted: Ranges,
-    blocklist: Option<Arc<Blocklist>>,
-    ip_limit: Option<IpLimit>,
+    observe: ObserveLayer,
 ) -> Result<Router, BuildError> {
     let mut router: Router<S> = Router::new();
     for (path, method_routers) in by_path {
@@ -586,9 +604,14 @@ fn assemble<S: Clone + Send + Sync + 'static>(
             }
         }
     }
-    let trail = database.as_ref().and_then(|tx| tx.trail.clone());
-    let observe = ObserveLayer::new(settings, trusted, blocklist, ip_limit, trail)
-        .map_err(BuildError::from)?;
+    // Inside observe, which counts, logs and stamps the answer before it is compressed, and
+    // only replaces the bodies of errors, which are never compressed.
+    let compression = settings.http.compression.then(|| {
+        ServiceBuilder::new()
+            .map_response(IntoResponse::into_response)
+            .layer(CompressionLayer::new().compress_when(compressible(settings)))
+            .into_inner()
+    });
     let cors = cors_layer(&settings.http.cors).map_err(BuildError::new)?;
     let max_body = settings.server.max_body_bytes;
     let router = router
@@ -598,6 +621,7 @@ fn assemble<S: Clone + Send + Sync + 'static>(
     // wrap every route separately and box each layer's service and future again.
     let stack = ServiceBuilder::new()
         .layer(observe)
+        .option_layer(compression)
         .option_layer(cors)
         .option_layer(database)
         .map_response(IntoResponse::into_response)
@@ -607,4 +631,35 @@ fn assemble<S: Clone + Send + Sync + 'static>(
         .layer(DefaultBodyLimit::max(max_body))
         .service(router);
     Ok(Router::new().fallback_service(stack))
+}
+
+/// Which answers the compression layer compresses: successful ones of at least
+/// `http.compression_min_bytes` (a streamed body of unknown length counts as large), neither
+/// images nor event streams, and none that carries a secret.
+fn compressible(settings: &Settings) -> impl Predicate + use<> {
+    SizeAbove::new(settings.http.compression_min_bytes)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(secret_free_success)
+}
+
+/// A successful answer that carries no secret. BREACH recovers a secret from the compressed
+/// length of bodies that also reflect text an attacker chooses; answers carrying tokens or keys
+/// say `Cache-Control: no-store` (warden's endpoints do, and so must handlers that return
+/// secrets), and cookies are set on no other, so neither kind is compressed.
+fn secret_free_success(
+    status: http::StatusCode,
+    _: http::Version,
+    headers: &http::HeaderMap,
+    _: &http::Extensions,
+) -> bool {
+    status.is_success()
+        && !headers.contains_key(http::header::SET_COOKIE)
+        && !headers
+            .get_all(http::header::CACHE_CONTROL)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("no-store"))
+            })
 }

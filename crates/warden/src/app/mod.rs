@@ -22,6 +22,7 @@ use crate::authz::{
 use crate::build_error::BuildError;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::error::Error;
+use crate::metrics::Metrics;
 use crate::routing::{RouteInfo, Routes};
 use crate::settings::Settings;
 use crate::sql::Database;
@@ -53,6 +54,7 @@ pub struct App {
     predict: Arc<dyn Predict>,
     audit: Option<Arc<Trail>>,
     openapi: Arc<serde_json::Value>,
+    metrics: Option<Metrics>,
     warnings: Vec<String>,
 }
 
@@ -87,6 +89,12 @@ impl App {
     /// Every route with its declaration, in registration order.
     pub fn routes(&self) -> &[RouteInfo] {
         &self.routes
+    }
+
+    /// The application's metrics, kept when `metrics.listen` is set: serve
+    /// [`Metrics::router`] there (see [`metrics`](crate::metrics)).
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.metrics.as_ref()
     }
 
     /// What the build found allowed but worth saying, also logged as warnings when it built:

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use http::request::Parts;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tracing::Instrument as _;
 
 use super::{Authenticator, BodyBytes, SIGNATURE};
 use crate::authn::CurrentUser;
@@ -71,11 +72,14 @@ impl Authenticator {
         self.touched.insert(id.to_owned(), ());
         if let Some(store) = self.services.api_keys.clone() {
             let id = id.to_owned();
-            tokio::spawn(async move {
-                if let Err(e) = store.touch(&id).await {
-                    tracing::warn!(error = %e, "could not record an API key's use");
+            tokio::spawn(
+                async move {
+                    if let Err(e) = store.touch(&id).await {
+                        tracing::warn!(error = %e, "could not record an API key's use");
+                    }
                 }
-            });
+                .instrument(tracing::Span::current()),
+            );
         }
     }
 

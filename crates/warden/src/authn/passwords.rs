@@ -8,6 +8,7 @@ use hmac::Mac;
 use subtle::ConstantTimeEq;
 
 use tokio::sync::OnceCell;
+use tracing::Instrument as _;
 
 use super::{
     Authenticator, Inflight, InflightKey, VERIFIED_CLIENTS, Verified, invalid_credentials,
@@ -145,16 +146,22 @@ impl Authenticator {
         let passwords = self.services.passwords.clone();
         let directory = Arc::clone(self.services.directory.inner());
         let (login, password) = (login.to_owned(), password.to_owned());
-        tokio::spawn(async move {
-            let outcome = match passwords.hash(&password).await {
-                Ok(hash) => directory.update_hash(&login, &hash).await,
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(()) => tracing::info!(user = %login, "upgraded the password hash"),
-                Err(e) => tracing::warn!(user = %login, error = %e, "password hash upgrade failed"),
+        tokio::spawn(
+            async move {
+                let outcome = match passwords.hash(&password).await {
+                    Ok(hash) => directory.update_hash(&login, &hash).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok(()) => tracing::info!(user = %login, "upgraded the password hash"),
+                    Err(e) => {
+                        tracing::warn!(user = %login, error = %e, "password hash upgrade failed");
+                    }
+                }
             }
-        });
+            // Logged with the id of the request whose login started it.
+            .instrument(tracing::Span::current()),
+        );
     }
 
     fn tag(&self, login: &str, password: &str) -> [u8; 32] {

@@ -78,6 +78,36 @@ impl CurrentUser {
         }))
     }
 
+    /// The same user restricted to `scope`, as a scoped token restricts its bearer: for tools
+    /// that predict what such a token may do (`warden routes --matrix --scoped`). It only
+    /// narrows: a user already restricted keeps their scope unless `scope` lies within it.
+    ///
+    /// ```
+    /// use warden::{CurrentUser, Scheme, Scope};
+    ///
+    /// let scope: Scope = serde_json::from_str(r#"{"tags": ["stuff"]}"#).unwrap();
+    /// let user = CurrentUser::new("calvin", Scheme::Token).restricted_to(scope.clone());
+    /// assert_eq!(user.scope(), Some(&scope));
+    /// let wider = Scope::default();
+    /// assert_eq!(user.restricted_to(wider).scope(), Some(&scope));
+    /// ```
+    #[must_use]
+    pub fn restricted_to(self, scope: Scope) -> Self {
+        if let Some(current) = self.scope()
+            && !scope.is_within(current)
+        {
+            return self;
+        }
+        let mut token = self.0.token.clone().unwrap_or_default();
+        token.scope = Some(scope);
+        Self(Arc::new(Identity {
+            login: self.0.login.clone(),
+            scheme: self.0.scheme,
+            record: self.0.record.clone(),
+            token: Some(token),
+        }))
+    }
+
     /// The login.
     pub fn login(&self) -> &str {
         &self.0.login

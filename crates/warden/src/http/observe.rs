@@ -39,6 +39,7 @@ use crate::audit::{self, Trail, sanitize};
 use crate::authn::LoggedUser;
 use crate::error::{BODY_TOO_LARGE, Error, ErrorReport, error_body, json_error, server_message};
 use crate::guards::{Blocked, Blocklist, ClientIp, IpLimit, Ranges};
+use crate::metrics::{Metrics, RouteMetrics};
 use crate::request_id::{REQUEST_ID, RequestId};
 use crate::settings::Settings;
 use futures_util::future::{BoxFuture, Either};
@@ -73,6 +74,8 @@ struct Shared {
     /// The per-IP rate limit, checked after the blocklist; none: a request pays nothing for it.
     ip_limit: Option<IpLimit>,
     trail: Option<Arc<Trail>>,
+    /// Counts every answer, when the application keeps metrics.
+    metrics: Option<Metrics>,
     /// Headers every answer carries unless the handler set its own.
     security: Vec<(HeaderName, HeaderValue)>,
 }
@@ -92,6 +95,7 @@ impl ObserveLayer {
         blocklist: Option<Arc<Blocklist>>,
         ip_limit: Option<IpLimit>,
         trail: Option<Arc<Trail>>,
+        metrics: Option<Metrics>,
     ) -> Result<Self, String> {
         let mut seed = [0u8; 4];
         // A failure only makes ids start at a fixed prefix: they stay unique per process.
@@ -109,6 +113,7 @@ impl ObserveLayer {
             blocklist: blocklist.filter(|b| b.is_active()),
             ip_limit,
             trail,
+            metrics,
             security,
         })))
     }
@@ -188,6 +193,9 @@ where
         } else {
             None
         };
+        // Whatever the inner service does before its future is first polled is logged in the
+        // request's span too.
+        let entered = span.enter();
         let called = match refusal {
             Some(refusal) => Call::Refused(refusal),
             None if verdict == Blocked::Stale || shared.ip_limit.is_some() => {
@@ -202,6 +210,7 @@ where
                 Call::Now(std::mem::replace(&mut self.inner, clone).call(req))
             }
         };
+        drop(entered);
         Box::pin(
             async move {
                 let future = match called {
@@ -423,6 +432,15 @@ impl Shared {
         }
 
         let report = response.extensions().get::<ErrorReport>();
+        if let Some(metrics) = &self.metrics {
+            metrics.answered(
+                method,
+                response.extensions().get::<RouteMetrics>(),
+                status,
+                report.and_then(|r| r.1),
+                start.elapsed(),
+            );
+        }
         if status.is_server_error() {
             tracing::error!(
                 request_id = %id_text,
@@ -442,9 +460,11 @@ impl Shared {
                 status = status.as_u16(),
                 client = %client,
                 micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                // Client text (a login, a message quoting a value) cannot forge log lines.
-                user = ?sanitize(user.map_or("-", |u| u.0.login())),
-                error = ?sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
+                // Client text (a login, a message quoting a value) cannot forge log lines: it is
+                // sanitized, and recorded as a string, which text lines quote and escape and
+                // JSON lines hold as a JSON string.
+                user = &*sanitize(user.map_or("-", |u| u.0.login())),
+                error = &*sanitize(report.filter(|_| status.is_client_error()).map_or("-", |r| &r.0)),
             );
         }
         // Last, so that the log above borrows the id's text instead of copying it.

@@ -20,6 +20,7 @@ use crate::authn::{BodyBytes, SIGNATURE};
 use crate::authn::{CurrentUser, LoggedUser};
 use crate::authz::{Env, Memo, Outcome, Rule};
 use crate::guards::ClientIp;
+use crate::metrics::{AuthOutcome, RouteMetrics};
 use crate::params::{BodyKind, RequestParams, read_body};
 use crate::request_id::RequestId;
 use crate::routing::RouteContext;
@@ -35,6 +36,8 @@ pub(crate) struct RouteMeta<S> {
     pub(crate) rule: Rule<S>,
     pub(crate) needs_auth: bool,
     pub(crate) has_objects: bool,
+    /// The route's metrics, when the application keeps them.
+    pub(crate) metrics: Option<RouteMetrics>,
 }
 
 /// The object checks left for after parameter extraction.
@@ -110,11 +113,29 @@ pub trait Handler<T, S>: Clone + Send + Sync + Sized + 'static {
     fn needs_database() -> bool {
         false
     }
+
+    /// Whether an argument is the caller (`CurrentUser` or `Option<CurrentUser>`): on a route
+    /// open to anyone, credentials sent anyway are then checked (a scoped token outside its
+    /// scope gets 403), which predictions must know.
+    #[doc(hidden)]
+    fn reads_user() -> bool {
+        false
+    }
+}
+
+/// Whether the extractor type `T` is `U`.
+fn is<T: 'static, U: 'static>() -> bool {
+    std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
 }
 
 /// Whether the extractor type `T` is the request transaction.
 fn is_tx<T: 'static>() -> bool {
-    std::any::TypeId::of::<T>() == std::any::TypeId::of::<Tx>()
+    is::<T, Tx>()
+}
+
+/// Whether the extractor type `T` is the caller, required or optional.
+fn is_user<T: 'static>() -> bool {
+    is::<T, CurrentUser>() || is::<T, Option<CurrentUser>>()
 }
 
 impl<F, Fut, Res, S> Handler<((),), S> for F
@@ -153,6 +174,10 @@ macro_rules! impl_handler {
         {
             fn needs_database() -> bool {
                 false $(|| is_tx::<$ty>())* || is_tx::<$last>()
+            }
+
+            fn reads_user() -> bool {
+                false $(|| is_user::<$ty>())* || is_user::<$last>()
             }
 
             fn call(self, req: Request, state: S, gate: Gate<S>) -> BoxFuture<'static, Response> {
@@ -244,6 +269,22 @@ where
     H: Handler<T, S>,
     S: Clone + Send + Sync + 'static,
 {
+    match meta.metrics.clone() {
+        None => respond(handler, req, state, meta).await,
+        Some(metrics) => {
+            // The observing layer counts the answer under the route's template.
+            let mut response = respond(handler, req, state, meta).await;
+            response.extensions_mut().insert(metrics);
+            response
+        }
+    }
+}
+
+async fn respond<H, T, S>(handler: H, req: Request, state: S, meta: Arc<RouteMeta<S>>) -> Response
+where
+    H: Handler<T, S>,
+    S: Clone + Send + Sync + 'static,
+{
     let (mut parts, mut body) = req.into_parts();
     parts.extensions.insert(meta.context.clone());
     let audit = Audit::of(&parts.extensions);
@@ -286,7 +327,15 @@ where
     }
 
     let user = if meta.needs_auth {
-        match meta.context.authenticate(&mut parts).await {
+        let outcome = meta.context.authenticate(&mut parts).await;
+        if let Some(metrics) = &meta.metrics {
+            metrics.authenticated(match &outcome {
+                Ok(Some(_)) => AuthOutcome::Success,
+                Ok(None) => AuthOutcome::Missing,
+                Err(e) => AuthOutcome::of_refusal(e.status()),
+            });
+        }
+        match outcome {
             Ok(Some(user)) => {
                 if audit.is_enabled() {
                     audit.user(user.login(), user.tenant());

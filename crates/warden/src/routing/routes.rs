@@ -50,6 +50,8 @@ pub(crate) struct Declared<S> {
     pub(crate) in_development: bool,
     /// Whether the handler takes the request transaction.
     pub(crate) needs_database: bool,
+    /// Whether the handler takes the caller, required or optional.
+    pub(crate) reads_user: bool,
     pub(crate) make: Make<S>,
     pub(crate) doc: Option<Doc>,
 }
@@ -154,6 +156,7 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
             policy: policy.into(),
             in_development: false,
             needs_database: H::needs_database(),
+            reads_user: H::reads_user(),
             make,
             doc: None,
         });
@@ -296,6 +299,11 @@ pub struct RouteInfo {
     /// The declaration in force: the policy's, or its development one in development mode.
     #[serde(skip)]
     pub in_force: Authz,
+    /// Whether the handler takes the caller (`CurrentUser` or `Option<CurrentUser>`): then,
+    /// even on an open route, credentials sent are checked (a scoped token outside its scope
+    /// is refused).
+    #[serde(skip)]
+    pub reads_user: bool,
 }
 
 fn method_name<S: serde::Serializer>(method: &Method, s: S) -> Result<S::Ok, S::Error> {

@@ -1,5 +1,5 @@
-//! Settings of the HTTP edge: CORS, security headers, the pagination of list routes, and
-//! where the built-in health checks and API docs answer.
+//! Settings of the HTTP edge: CORS, security headers, the pagination of list routes,
+//! compression, and where the built-in health checks and API docs answer.
 
 use std::time::Duration;
 
@@ -33,6 +33,14 @@ pub struct HttpSettings {
     pub health_path: String,
     /// Where it answers that the database and the store do too. Default `/ready`.
     pub ready_path: String,
+    /// Compresses answers with gzip or brotli when the client accepts either (off by
+    /// default). Never compressed: bodies under `compression_min_bytes`, error answers,
+    /// images, event streams, and answers that carry a secret, told by `Cache-Control:
+    /// no-store` or `Set-Cookie` (BREACH: a secret compressed beside text an attacker chooses
+    /// leaks through the length).
+    pub compression: bool,
+    /// The smallest body worth compressing, in bytes. Default 1,024.
+    pub compression_min_bytes: u64,
     /// Whether `AppBuilder::openapi` serves the OpenAPI document. Default true.
     pub openapi: bool,
     /// Where it serves it. Default `/openapi.json`.
@@ -65,6 +73,8 @@ impl Default for HttpSettings {
             max_page_limit: 1_000,
             health_path: "/health".to_owned(),
             ready_path: "/ready".to_owned(),
+            compression: false,
+            compression_min_bytes: 1024,
             openapi: true,
             openapi_path: "/openapi.json".to_owned(),
             docs: None,

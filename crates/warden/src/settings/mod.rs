@@ -16,6 +16,7 @@ pub(crate) mod duration;
 mod http;
 mod jwt;
 mod limits;
+mod observe;
 mod profile;
 mod scoped;
 mod sessions;
@@ -34,6 +35,8 @@ pub(crate) use jwt::read_pem;
 pub use jwt::{JwtAlgorithm, JwtKey, JwtSettings};
 #[doc(inline)]
 pub use limits::{LimitSettings, LoginThrottleSettings, Rate};
+#[doc(inline)]
+pub use observe::{ErrorLevel, LogFormat, LogSettings, MetricsSettings};
 #[doc(inline)]
 pub use scoped::ScopedSettings;
 #[doc(inline)]
@@ -83,6 +86,10 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The audit trail.
     pub audit: AuditSettings,
+    /// Log lines: format, filter, files ([`logs::init`](crate::logs::init)).
+    pub log: LogSettings,
+    /// Prometheus metrics: off unless they have an address of their own.
+    pub metrics: MetricsSettings,
     /// The first administrator, created on an empty directory.
     pub bootstrap: BootstrapSettings,
 }
@@ -102,6 +109,8 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             http: HttpSettings::default(),
             audit: AuditSettings::default(),
+            log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
             bootstrap: BootstrapSettings::default(),
         }
     }

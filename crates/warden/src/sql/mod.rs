@@ -18,7 +18,7 @@ use std::time::Duration;
 use warden_sql::ErrorKind;
 
 use crate::build_error::BuildError;
-use crate::error::Error;
+use crate::error::{Error, Fault};
 
 impl From<warden_sql::Error> for Error {
     /// Constraint violations are the client's doing (409 for a duplicate, 400 for the others),
@@ -32,8 +32,10 @@ impl From<warden_sql::Error> for Error {
             ErrorKind::ForeignKeyViolation => "a referenced row does not exist",
             ErrorKind::NotNullViolation => "a required value is missing",
             ErrorKind::CheckViolation => "a value is not allowed",
-            ErrorKind::Unavailable => return Error::unavailable(e, Duration::from_secs(1)),
-            _ => return Error::internal(e),
+            ErrorKind::Unavailable => {
+                return Error::unavailable(e, Duration::from_secs(1)).fault(Fault::Database);
+            }
+            _ => return Error::internal(e).fault(Fault::Database),
         };
         let message = match e.constraint() {
             Some(name) => format!("{gist} ({name})"),

@@ -10,7 +10,7 @@ use ::redis::{
 };
 
 use super::{Admission, Count, Store, config_error, redact_url, ttl_millis};
-use crate::error::Error;
+use crate::error::{Error, Fault};
 use futures_util::future::BoxFuture;
 
 /// What a client is told to wait before retrying when Redis cannot answer.
@@ -270,7 +270,8 @@ impl RedisStore {
                     cause: Cause::Timeout(self.timeout),
                 },
                 RETRY_AFTER,
-            )),
+            )
+            .fault(Fault::Store)),
         }
     }
 
@@ -290,11 +291,12 @@ impl RedisStore {
             operation,
             cause,
         };
-        if internal {
+        let error = if internal {
             Error::internal(failure)
         } else {
             Error::unavailable(failure, RETRY_AFTER)
-        }
+        };
+        error.fault(Fault::Store)
     }
 }
 

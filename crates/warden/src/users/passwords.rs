@@ -370,7 +370,9 @@ impl Passwords {
             .await
             .map_err(|e| Error::internal(format!("password service closed: {e}")))?;
         let hasher = Arc::clone(&self.0.hasher);
-        tokio::task::spawn_blocking(move || work(hasher.as_ref()))
+        // In the request's span, so that what the hasher logs carries the request id.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| work(hasher.as_ref())))
             .await
             .map_err(|e| Error::internal(format!("password hashing task failed: {e}")))
     }

@@ -196,3 +196,24 @@ pub(crate) async fn scratch_database(url: &str) -> (warden::sql::Database, Strin
     let options = rest.find('?').map_or("", |i| &rest[i..]);
     (admin, format!("{server}/{name}{options}"), name)
 }
+
+/// A router served by warden's [`Server`](warden::Server) on a free loopback port, until this
+/// is dropped.
+pub(crate) struct Live {
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves `router` on a loopback port of its own, on the test's runtime.
+pub(crate) async fn serve_live(router: Router) -> Live {
+    let server = warden::Server::bind("127.0.0.1:0", &warden::ServerSettings::default())
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_with_shutdown(router, async {
+        let _ = stopped.await;
+    }));
+    Live { url, _stop: stop }
+}

@@ -1,4 +1,5 @@
-//! Credentials never reach the log, whatever carries them; each request leaves one access line.
+//! Credentials never reach the log, whatever carries them; each request leaves one access line;
+//! `warden::logs::init` writes a daily file with every request's id and an error file apart.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -182,4 +183,173 @@ async fn client_text_cannot_forge_access_lines(dispatch: tracing::Dispatch, capt
     assert_eq!(lines.len(), 3, "one line per request:\n{log}");
     assert!(lines.iter().all(|l| l.contains("warden::access")), "{log}");
     assert!(!log.contains(['\r', '\u{1b}', '\u{202e}']), "{log:?}");
+}
+
+// `warden::logs::init` sets the process's global subscriber, which a process has only one of:
+// the test runs this binary again (`log_files_child`, ignored unless asked for) with a log
+// directory, and reads the files it leaves.
+
+const CHILD_DIR: &str = "WARDEN_LOGS_CHILD_DIR";
+
+/// The child: logs to files in the directory it is given, and serves three requests with
+/// known ids over a loopback socket.
+#[tokio::test]
+#[ignore = "run by log_files_are_rotated_daily_with_the_request_id_and_errors_apart"]
+async fn log_files_child() {
+    let Ok(directory) = std::env::var(CHILD_DIR) else {
+        return;
+    };
+    let mut settings = settings();
+    settings.name = "it".to_owned();
+    // What production logs by default (production itself wants a secret of its own).
+    settings.log.format = Some(warden::LogFormat::Json);
+    settings.log.directory = Some(directory.into());
+    let guard = warden::logs::init(&settings).unwrap();
+    let directory = users();
+    // An imported hash: a login with it upgrades it in a task of its own.
+    directory.insert(warden::UserRecord::new("moe", "weak$moe-password"));
+    let app = App::builder(settings)
+        .directory(directory)
+        .hasher(CountingHasher::default())
+        .routes(
+            Routes::new()
+                .route(
+                    "/ok",
+                    get(Open, || async {
+                        tracing::info!("the handler speaks");
+                        "ok"
+                    }),
+                )
+                .route(
+                    "/fail",
+                    get(Open, || async {
+                        Error::internal(std::io::Error::other("the disk is on fire"))
+                    }),
+                )
+                .route("/whoami", get(Auth, whoami)),
+        )
+        .build()
+        .unwrap();
+    let live = crate::common::serve_live(app.router()).await;
+    let client = warden_test::Client::live(&live.url);
+    client
+        .get("/ok")
+        .header("x-request-id", "it-ok-1")
+        .expect(200)
+        .await;
+    client
+        .get("/fail")
+        .header("x-request-id", "it-fail-2")
+        .expect(500)
+        .await;
+    client
+        .get("/whoami?password=it-secret-3")
+        .basic_auth("calvin", "it-secret-4")
+        .header("x-request-id", "it-denied-3")
+        .expect(401)
+        .await;
+    client
+        .get("/whoami")
+        .basic_auth("moe", "moe-password")
+        .header("x-request-id", "it-upgrade-4")
+        .expect(200)
+        .await;
+    // The upgrade runs after the answer: its line is waited for in the parent.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Dropping the guard writes out the lines still queued.
+    drop(guard);
+}
+
+#[tokio::test]
+async fn log_files_are_rotated_daily_with_the_request_id_and_errors_apart() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args(["--exact", "logs::log_files_child", "--ignored", "--quiet"])
+        .env(CHILD_DIR, directory.path())
+        .env_remove("RUST_LOG");
+    let output = tokio::task::spawn_blocking(move || child.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the child failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let read = |name: &str| {
+        let path = directory.path().join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            let files: Vec<_> = std::fs::read_dir(directory.path())
+                .unwrap()
+                .map(|f| f.unwrap().file_name())
+                .collect();
+            panic!("{}: {e}; the directory holds {files:?}", path.display())
+        })
+    };
+    let day = format!(
+        "{}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let all = read(&format!("it.{day}.log"));
+    let errors = read(&format!("it.error.{day}.log"));
+
+    // One JSON object per line, each line of a request in its span.
+    let lines: Vec<serde_json::Value> = all
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let of = |id: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["span"]["id"] == id).collect()
+    };
+    let ok = of("it-ok-1");
+    assert!(
+        ok.iter().any(|l| l["message"] == "the handler speaks"),
+        "the handler's own line carries the request id:\n{all}"
+    );
+    assert!(
+        ok.iter()
+            .any(|l| l["target"] == "warden::access" && l["status"] == 200 && l["path"] == "/ok"),
+        "{all}"
+    );
+    assert!(
+        of("it-fail-2").iter().any(|l| l["level"] == "ERROR"),
+        "{all}"
+    );
+    // Client text is a plain JSON string, quoted once.
+    assert!(
+        of("it-denied-3")
+            .iter()
+            .any(|l| l["status"] == 401 && l["error"] == "invalid credentials" && l["user"] == "-"),
+        "{all}"
+    );
+    // A task the request started logs with the request's id.
+    assert!(
+        of("it-upgrade-4")
+            .iter()
+            .any(|l| l["message"] == "upgraded the password hash"),
+        "{all}"
+    );
+    for secret in ["it-secret-3", "it-secret-4"] {
+        assert!(!all.contains(secret), "{secret} reached the log:\n{all}");
+    }
+
+    // The error file has the server error, with its cause and id, and no access line of a
+    // request that went well.
+    let severe: Vec<serde_json::Value> = errors
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        severe.iter().any(|l| l["level"] == "ERROR"
+            && l["span"]["id"] == "it-fail-2"
+            && l["error"].as_str().unwrap().contains("the disk is on fire")),
+        "{errors}"
+    );
+    assert!(!errors.contains("it-ok-1"), "{errors}");
+    assert!(!errors.contains("\"INFO\""), "{errors}");
 }

@@ -3,14 +3,40 @@
 
 use std::process::{Command, Output};
 
+const SECRET: &str = "commands-test-secret-0123456789abcdef";
+
 fn stuff(args: &[&str], database: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stuff"))
         .args(args)
         .args(["--database", database])
-        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
+        .env("WARDEN_SECRET", SECRET)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()
+}
+
+/// `stuff user add LOGIN --group GROUP`, the password on the standard input.
+fn add_user(login: &str, group: &str, password: &str, database: &str) -> Output {
+    let mut add = Command::new(env!("CARGO_BIN_EXE_stuff"))
+        .args([
+            "user",
+            "add",
+            login,
+            "--group",
+            group,
+            "--database",
+            database,
+        ])
+        .env("WARDEN_SECRET", SECRET)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = add.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    add.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -73,24 +99,8 @@ fn migrations_routes_tokens_and_the_audit_trail_from_the_command_line() {
         stdout(&stuff(&["token", "revoke", "calvin"], &db)),
         "revoked every token of calvin\n"
     );
-    let mut add = Command::new(env!("CARGO_BIN_EXE_stuff"))
-        .args([
-            "user",
-            "add",
-            "rosalyn",
-            "--group",
-            "SITTER",
-            "--database",
-            &db,
-        ])
-        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"babysitter-of-calvin\n").unwrap();
-    assert_eq!(stdout(&add.wait_with_output().unwrap()), "added rosalyn\n");
+    let added = add_user("rosalyn", "SITTER", "babysitter-of-calvin", &db);
+    assert_eq!(stdout(&added), "added rosalyn\n");
     let users = stdout(&stuff(&["user", "list"], &db));
     assert!(users.contains("rosalyn\tSITTER\n"), "{users}");
 
@@ -142,25 +152,15 @@ fn check_names_every_problem_at_once() {
 fn the_matrix_of_the_reference_back_end_matches_its_answers() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("matrix.db").display());
-    // The initial data: calvin is an administrator, hobbes is not.
+    // The initial data: calvin is an administrator, hobbes is not; rosalyn holds the ADMIN
+    // role in warden's role tables.
     stdout(&stuff(&["db", "migrate"], &db));
+    stdout(&add_user("rosalyn", "ADMIN", "babysitter-of-calvin", &db));
+    #[rustfmt::skip]
     let matrix_args = [
-        "routes",
-        "--matrix",
-        "--user",
-        "calvin",
-        "--user",
-        "hobbes",
-        "--id",
-        "oid=1",
-        "--id",
-        "uid=1",
-        "--id",
-        "sid=1",
-        "--id",
-        "role=ADMIN",
-        "--id",
-        "login=calvin",
+        "routes", "--matrix", "--user", "calvin", "--user", "hobbes", "--role", "ADMIN",
+        "--scoped", "hobbes:stuff", "--id", "oid=1", "--id", "uid=1", "--id", "sid=1",
+        "--id", "role=ADMIN", "--id", "login=calvin",
     ];
     let matrix = stdout(&stuff(&matrix_args, &db));
     let row = |method: &str, path: &str| {
@@ -170,23 +170,61 @@ fn the_matrix_of_the_reference_back_end_matches_its_answers() {
             .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>())
             .unwrap_or_else(|| panic!("no row {method} {path} in\n{matrix}"))
     };
-    assert_eq!(row("GET", "/admin"), ["401", "200", "403"], "{matrix}");
-    assert_eq!(row("GET", "/stuff"), ["200", "200", "200"], "{matrix}");
-    // Token callers on a Basic-only route are asked to authenticate.
-    assert_eq!(row("GET", "/login"), ["401", "401", "401"], "{matrix}");
-    // Object routes: calvin owns object 1, hobbes does not.
-    assert_eq!(
-        row("GET", "/object/{oid}"),
-        ["401", "200", "403"],
+    // Columns: anonymous, calvin, hobbes, the ADMIN role's member, hobbes with a token
+    // scoped to the "stuff" routes.
+    assert!(
+        matrix
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("ADMIN=rosalyn  hobbes[stuff]"),
         "{matrix}"
     );
-    // Development: the course's administration routes are open.
-    assert_eq!(row("POST", "/auth"), ["200", "200", "200"], "{matrix}");
+    for (method, path, cells, why) in [
+        (
+            "GET",
+            "/admin",
+            ["401", "200", "403", "200", "403"],
+            "administrators only",
+        ),
+        (
+            "GET",
+            "/stuff",
+            ["200", "200", "200", "200", "200"],
+            "open, tagged stuff",
+        ),
+        (
+            "GET",
+            "/hello",
+            ["401", "200", "200", "200", "403"],
+            "any user, tagged me",
+        ),
+        (
+            "GET",
+            "/login",
+            ["401", "401", "401", "401", "401"],
+            "Basic only, no tokens",
+        ),
+        (
+            "GET",
+            "/object/{oid}",
+            ["401", "200", "403", "403", "403"],
+            "calvin's object",
+        ),
+        (
+            "POST",
+            "/auth",
+            ["200", "200", "200", "200", "200"],
+            "open in development",
+        ),
+    ] {
+        assert_eq!(row(method, path), cells, "{method} {path}: {why}\n{matrix}");
+    }
 
-    // The same requests, sent to the release-built server on the same database.
+    // The same requests, sent to the server on the same database.
     let mut server = Command::new(env!("CARGO_BIN_EXE_stuff"))
         .args(["--listen", "127.0.0.1:0", "--database", &db])
-        .env("WARDEN_SECRET", "commands-test-secret-0123456789abcdef")
+        .env("WARDEN_SECRET", SECRET)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -12,6 +12,7 @@ mod compute;
 mod errors;
 mod keys;
 mod objects;
+mod observe;
 mod openapi;
 mod revocation;
 mod roles;
