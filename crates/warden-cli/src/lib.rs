@@ -48,6 +48,7 @@ mod db;
 mod key;
 mod matrix;
 mod new;
+mod openapi;
 mod routes;
 mod token;
 mod user;
@@ -131,6 +132,11 @@ pub enum Command {
     ///
     /// Example: warden new tasks && cd tasks && cargo test
     New(NewArgs),
+    /// The OpenAPI 3.1 document of every route, as `/openapi.json` serves it (a back-end's
+    /// own binary only).
+    ///
+    /// Example: stuff openapi > openapi.json
+    Openapi,
 }
 
 /// What the commands work on: the settings, and what a back-end adds (its application, its
@@ -266,6 +272,7 @@ pub async fn run_command(
         Command::Routes(args) => routes::run(args, ctx, out).await,
         Command::Check => check::run(ctx, out).await,
         Command::New(args) => new::run(&args, out),
+        Command::Openapi => openapi::run(ctx, out),
     }
 }
 

@@ -85,6 +85,7 @@ mod http;
 mod login;
 pub mod logs;
 pub mod metrics;
+pub mod openapi;
 mod params;
 mod request_id;
 mod routing;

@@ -30,7 +30,7 @@ use warden::sql::migrations::{Migrations, Sql};
 use warden::sql::{Database, Queries, redact_url};
 use warden::store::Store;
 use warden::users::{SqlDirectory, SqlRoles};
-use warden::{App, BuildError, LimitSettings, Rate, Routes, Settings, group};
+use warden::{App, BuildError, HttpSettings, LimitSettings, Open, Rate, Routes, Settings, group};
 
 /// The SQL of the back-end, embedded.
 pub mod sql {
@@ -70,6 +70,10 @@ pub fn settings() -> anyhow::Result<Settings> {
         name: "stuff".to_owned(),
         database_url: Some(DEFAULT_DATABASE.to_owned()),
         limits: limits(),
+        http: HttpSettings {
+            api_version: env!("CARGO_PKG_VERSION").to_owned(),
+            ..HttpSettings::default()
+        },
         ..Settings::default()
     };
     Settings::load_with(defaults).map_err(|e| anyhow::anyhow!(e))
@@ -160,8 +164,8 @@ pub async fn build(settings: Settings, db: Database) -> anyhow::Result<App> {
 }
 
 /// The application: every route with its declaration, users and API keys from the database,
-/// sessions with refresh cookies, scoped tokens, and for administrators the IP blocklist,
-/// role grants (`/roles`) and the audit trail. A user's groups are `ADMIN` when `isAdmin` says
+/// sessions with refresh cookies, scoped tokens, the OpenAPI document and its docs page, and
+/// for administrators the IP blocklist, role grants (`/roles`) and the audit trail. A user's groups are `ADMIN` when `isAdmin` says
 /// so, and the roles granted to them.
 pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<App, BuildError> {
     let users = SqlDirectory::new(db.clone(), "warden_user")?
@@ -186,6 +190,9 @@ pub fn app(settings: Settings, db: Database, store: Arc<dyn Store>) -> Result<Ap
         .audit(group("ADMIN"))
         // GET /health and /ready for load balancers.
         .health()
+        // GET /openapi.json, and the docs page at /docs (off in production unless
+        // `http.docs = true`).
+        .openapi(Open)
         .object_query("owned", "can_access_owned")
         .object_query("user", "can_access_user")
         .routes(

@@ -3,23 +3,65 @@
 //! declared in `lib.rs` with `object_query`: no hand-written checker.
 
 use axum::Json;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
+use warden::openapi::Doc;
 use warden::sql::Row;
 use warden::{Error, Page, Paged, Params, Result, Routes, Tx, get, group, object};
 
 pub(crate) fn routes() -> Routes {
+    let all = || {
+        Doc::new()
+            .summary("Every owned object")
+            .paged()
+            .returns::<Vec<Owned>>()
+    };
     Routes::new()
-        .route("/owned", get(group("ADMIN").tag("objects"), all_owned))
-        .route("/object", get(group("ADMIN").tag("objects"), all_owned))
+        .route(
+            "/owned",
+            get(group("ADMIN").tag("objects"), all_owned).doc(all()),
+        )
+        .route(
+            "/object",
+            get(group("ADMIN").tag("objects"), all_owned).doc(all()),
+        )
         .route(
             "/object/{oid}",
-            get(object("owned", "oid").tag("objects"), one_object),
+            get(object("owned", "oid").tag("objects"), one_object).doc(
+                Doc::new()
+                    .summary("One object, for its owner")
+                    .params::<Oid>()
+                    .returns::<Object>(),
+            ),
         )
         .route(
             "/owned/{uid}",
-            get(object("user", "uid").tag("objects"), owned_by),
+            get(object("user", "uid").tag("objects"), owned_by).doc(
+                Doc::new()
+                    .summary("A user's objects, for that user")
+                    .params::<Uid>()
+                    .paged()
+                    .returns::<Vec<Owned>>(),
+            ),
         )
+}
+
+/// An object with its owner's id.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Owned {
+    oid: i64,
+    object: String,
+    owner: i64,
+}
+
+/// An object.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Object {
+    oid: i64,
+    object: String,
 }
 
 async fn all_owned(tx: Tx, page: Page) -> Result<Paged<Row>> {
@@ -27,7 +69,7 @@ async fn all_owned(tx: Tx, page: Page) -> Result<Paged<Row>> {
     Ok(page.rows(tx.rows("get_owned", &params).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Oid {
     oid: i64,
 }
@@ -39,7 +81,7 @@ async fn one_object(tx: Tx, Params(p): Params<Oid>) -> Result<Json<Row>> {
         .ok_or_else(|| Error::not_found(format!("no such object: {}", p.oid)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Uid {
     uid: i64,
 }

@@ -2,28 +2,89 @@
 
 use axum::Json;
 use http::StatusCode;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use warden::openapi::Doc;
 use warden::sql::Row;
 use warden::{Error, Open, Page, Paged, Params, Result, Routes, Tx, get};
 
 pub(crate) fn routes() -> Routes {
+    let missing = || (StatusCode::NOT_FOUND, "no such sid");
     Routes::new()
         .route(
             "/stuff",
-            get(Open.tag("stuff"), list).post(Open.tag("stuff"), create),
+            get(Open.tag("stuff"), list)
+                .doc(
+                    Doc::new()
+                        .summary("All stuff, or the stuff whose name is LIKE a filter")
+                        .params::<Filter>()
+                        .paged()
+                        .returns::<Vec<StuffRow>>(),
+                )
+                .post(Open.tag("stuff"), create)
+                .doc(
+                    Doc::new()
+                        .summary("Adds stuff (a name already there is 409)")
+                        .params::<NewStuff>()
+                        .created::<NewSid>(),
+                ),
         )
         .route(
             "/stuff/{sid}",
             get(Open.tag("stuff"), read)
+                .doc(
+                    Doc::new()
+                        .summary("One stuff")
+                        .params::<Sid>()
+                        .returns::<StuffRow>()
+                        .error(missing().0, missing().1),
+                )
                 .put(Open.tag("stuff"), update)
+                .doc(
+                    Doc::new()
+                        .summary("Renames stuff")
+                        .params::<Change>()
+                        .no_content()
+                        .error(missing().0, missing().1),
+                )
                 .patch(Open.tag("stuff"), update)
-                .delete(Open.tag("stuff"), remove),
+                .doc(
+                    Doc::new()
+                        .summary("Renames stuff")
+                        .params::<Change>()
+                        .no_content()
+                        .error(missing().0, missing().1),
+                )
+                .delete(Open.tag("stuff"), remove)
+                .doc(
+                    Doc::new()
+                        .summary("Removes stuff")
+                        .params::<Sid>()
+                        .no_content()
+                        .error(missing().0, missing().1),
+                ),
         )
 }
 
-#[derive(Deserialize)]
+/// A row of stuff.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct StuffRow {
+    sid: i64,
+    stuff: String,
+}
+
+/// The id of new stuff.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct NewSid {
+    sid: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
 struct Filter {
+    /// A `LIKE` pattern (`C%`); empty or absent: all.
     filter: Option<String>,
 }
 
@@ -44,7 +105,7 @@ async fn list(tx: Tx, page: Page, Params(p): Params<Filter>) -> Result<Paged<Row
     Ok(page.rows(rows))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct NewStuff {
     stuff: String,
 }
@@ -57,7 +118,7 @@ async fn create(tx: Tx, Params(p): Params<NewStuff>) -> Result<(StatusCode, Json
     Ok((StatusCode::CREATED, Json(json!({ "sid": sid }))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Sid {
     sid: i64,
 }
@@ -73,7 +134,7 @@ async fn read(tx: Tx, Params(p): Params<Sid>) -> Result<Json<Row>> {
         .ok_or_else(|| no_such(p.sid))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Change {
     sid: i64,
     stuff: String,

@@ -3,8 +3,10 @@
 
 use axum::Json;
 use http::StatusCode;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use warden::openapi::Doc;
 use warden::{
     Audit, Error, Open, Params, Passwords, Result, Routes, Tx, Users, delete, group, post, put,
 };
@@ -13,18 +15,70 @@ pub(crate) fn routes() -> Routes {
     // "MUST NOT BE OPEN!" says the course: only administrators manage users, except in
     // development mode, where the course has them open (and warden warns at start).
     let managers = || group("ADMIN").in_development(Open);
+    let created = || {
+        Doc::new()
+            .created::<NewUid>()
+            .error(StatusCode::BAD_REQUEST, PASSWORD_RULES)
+            .error(StatusCode::CONFLICT, "the login is taken")
+    };
+    let missing = (StatusCode::NOT_FOUND, "no such user");
     Routes::new()
-        .route("/register", post(Open.audit("user.create"), register))
-        .route("/auth", post(managers().audit("user.create"), post_auth))
-        .route("/users", post(managers().audit("user.create"), post_users))
+        .route(
+            "/register",
+            post(Open.audit("user.create"), register)
+                .doc(created().summary("Creates an account").params::<Register>()),
+        )
+        .route(
+            "/auth",
+            post(managers().audit("user.create"), post_auth).doc(
+                created()
+                    .summary("Creates a user, given as a JSON object `u`")
+                    .params::<AuthParams>(),
+            ),
+        )
+        .route(
+            "/users",
+            post(managers().audit("user.create"), post_users).doc(
+                created()
+                    .summary("Creates a user, given as `user` (JSON text in a form)")
+                    .params::<UsersParams>(),
+            ),
+        )
         .route(
             "/users/{uid}",
-            put(managers().audit("user.password"), put_user),
+            put(managers().audit("user.password"), put_user).doc(
+                Doc::new()
+                    .summary("Changes a user (and ends every token they hold)")
+                    .params::<ChangeParams>()
+                    .no_content()
+                    .error(StatusCode::BAD_REQUEST, PASSWORD_RULES)
+                    .error(missing.0, missing.1),
+            ),
         )
         .route(
             "/users/{uid}/tokens",
-            delete(group("ADMIN").audit("user.kick"), kick),
+            delete(group("ADMIN").audit("user.kick"), kick).doc(
+                Doc::new()
+                    .summary("Revokes every token a user holds")
+                    .params::<Uid>()
+                    .no_content()
+                    .error(missing.0, missing.1),
+            ),
         )
+}
+
+/// What the schemas cannot say about a new password.
+const PASSWORD_RULES: &str =
+    "the password is a common one or the login, or the user's id does not match the path";
+
+/// A login: what Basic credentials and tokens can carry.
+const LOGIN: &str = r"^[^:\u0000-\u001f\u007f-\u009f]{1,64}$";
+
+/// The id of a new user.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct NewUid {
+    uid: i64,
 }
 
 /// Logins travel in Basic credentials and tokens, which a `:` would break.
@@ -55,9 +109,12 @@ fn conflict(login: &str) -> Error {
     Error::conflict(format!("conflict on user: {login}"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Register {
+    /// 1 to 64 characters, no `:`.
+    #[schemars(regex(pattern = LOGIN))]
     login: String,
+    #[schemars(with = "warden::openapi::NewPassword")]
     pword: String,
 }
 
@@ -76,10 +133,13 @@ async fn register(
 }
 
 /// The course's `model.User`.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 struct User {
+    /// 1 to 64 characters, no `:`.
+    #[schemars(regex(pattern = LOGIN))]
     login: String,
+    #[schemars(with = "warden::openapi::NewPassword")]
     password: String,
     isAdmin: bool,
     uid: Option<i64>,
@@ -97,7 +157,7 @@ async fn insert(
     uid.map(created).ok_or_else(|| conflict(&user.login))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct AuthParams {
     u: User,
 }
@@ -111,7 +171,7 @@ async fn post_auth(
     insert(&tx, &passwords, p.u).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct UsersParams {
     user: User,
 }
@@ -125,7 +185,7 @@ async fn post_users(
     insert(&tx, &passwords, p.user).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ChangeParams {
     uid: i64,
     user: User,
@@ -156,7 +216,7 @@ async fn put_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Uid {
     uid: i64,
 }

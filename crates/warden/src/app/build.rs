@@ -25,12 +25,14 @@ use crate::authz::{Access, Checkers, ObjectCheck, ObjectQuery, Predict, PredictS
 use crate::build_error::BuildError;
 use crate::endpoints;
 use crate::endpoints::health::Ready;
+use crate::endpoints::openapi::SpecSlot;
 use crate::error::Error;
 use crate::guards::{
     BLOCKLIST_QUERIES, Blocklist, IpLimit, Limiter, Ranges, RouteRates, Throttle, unmatched,
 };
 use crate::http::{ObserveLayer, cors_layer, panic_response};
 use crate::metrics::Metrics;
+use crate::openapi::{Context, Described};
 use crate::routing::{RouteContext, RouteInfo, RouteLimits, RouteMeta, Routes, captures};
 use crate::scheme::{Scheme, Schemes};
 use crate::settings::{LimitSettings, RunMode, Settings};
@@ -68,7 +70,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             .listen
             .is_some()
             .then(|| Metrics::new(&self.settings.metrics.path, self.database.clone()));
-        let mut routes = self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready);
+        let spec = SpecSlot::default();
+        let mut routes =
+            self.mounted_routes(&slot, blocklist.as_ref(), trail.as_ref(), ready, &spec);
         if self.database.is_none() {
             for route in routes.needing_database() {
                 problems.push(format!(
@@ -86,7 +90,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
                 ));
             }
         }
-        let (routes, infos, compiled) = compile_routes(
+        let (routes, infos, compiled, described) = compile_routes(
             routes,
             &auth,
             &checkers,
@@ -100,6 +104,24 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             &mut problems,
         );
         problems.into_result()?;
+        // Built once here and served from memory: requests never pay for it.
+        let started = std::time::Instant::now();
+        let openapi = crate::openapi::document(
+            &Context {
+                settings: &self.settings,
+                database: self.database.is_some(),
+                blocklist: blocklist.is_some(),
+                api_keys: self.api_keys.is_some(),
+            },
+            &described,
+        );
+        let bytes = serde_json::to_vec(&openapi).unwrap_or_default();
+        tracing::debug!(
+            bytes = bytes.len(),
+            micros = started.elapsed().as_micros(),
+            "built the OpenAPI document"
+        );
+        let _ = spec.set(bytes.into());
         let predict: Arc<dyn Predict> = Arc::new(Predictor {
             routes: compiled,
             objects: checkers.objects,
@@ -137,6 +159,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             settings: Arc::new(self.settings),
             predict,
             audit: trail,
+            openapi: Arc::new(openapi),
             metrics,
             warnings,
         })
@@ -319,6 +342,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         blocklist: Option<&Arc<Blocklist>>,
         trail: Option<&Arc<Trail>>,
         ready: Option<Ready>,
+        spec: &SpecSlot,
     ) -> Routes<S> {
         let auth = &self.settings.auth;
         let mut routes = std::mem::take(&mut self.routes);
@@ -345,6 +369,9 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         }
         if let Some(ready) = ready {
             routes = routes.merge(endpoints::health::routes(&self.settings.http, ready));
+        }
+        if let Some(policy) = &self.openapi {
+            routes = routes.merge(endpoints::openapi::routes(&self.settings, policy, spec));
         }
         if self.scoped {
             let known = routes.paths().into_iter().flat_map(captures).collect();
@@ -444,8 +471,9 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     limits: RouteLimits,
     (limiter, rates, metrics): (&Limiter, &LimitSettings, Option<&Metrics>),
     problems: &mut Problems,
-) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>) {
+) -> (ByPath<S>, Vec<RouteInfo>, Vec<Compiled<S>>, Vec<Described>) {
     let mut infos: Vec<RouteInfo> = Vec::new();
+    let mut described: Vec<Described> = Vec::new();
     let mut compiled: Vec<Compiled<S>> = Vec::new();
     let mut by_path: ByPath<S> = Vec::new();
     for (path, methods) in routes.entries {
@@ -515,6 +543,13 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
                 meta: Arc::clone(&meta),
             });
             by_path[slot].1.push((declared.make)(meta));
+            described.push(Described {
+                method: declared.method.clone(),
+                path: path.clone(),
+                policy: declared.policy.clone(),
+                schemes,
+                doc: declared.doc,
+            });
             infos.push(RouteInfo {
                 in_force,
                 reads_user: declared.reads_user,
@@ -535,7 +570,7 @@ fn compile_routes<S: Clone + Send + Sync + 'static>(
     for problem in unmatched(rates, &names, &tags) {
         problems.push(problem);
     }
-    (by_path, infos, compiled)
+    (by_path, infos, compiled, described)
 }
 
 /// The routed application wrapped in warden's layers: observe (request id, client IP,

@@ -53,6 +53,7 @@ pub struct App {
     settings: Arc<Settings>,
     predict: Arc<dyn Predict>,
     audit: Option<Arc<Trail>>,
+    openapi: Arc<serde_json::Value>,
     metrics: Option<Metrics>,
     warnings: Vec<String>,
 }
@@ -106,6 +107,12 @@ impl App {
     /// The settings the application was built with.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The OpenAPI 3.1 document of every route ([`openapi`](crate::openapi)), built with the
+    /// application whether or not [`AppBuilder::openapi`] serves it.
+    pub fn openapi(&self) -> &serde_json::Value {
+        &self.openapi
     }
 
     /// Writes the counts of pending denial groups and seals every written audit row into the
@@ -209,6 +216,7 @@ pub struct AppBuilder<S> {
     blocklist: Option<Policy>,
     audit: Option<Policy>,
     health: bool,
+    openapi: Option<Policy>,
     login: Option<String>,
 }
 
@@ -236,6 +244,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             blocklist: None,
             audit: None,
             health: false,
+            openapi: None,
             login: None,
         }
     }
@@ -348,6 +357,23 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
     #[must_use]
     pub fn health(mut self) -> Self {
         self.health = true;
+        self
+    }
+
+    /// Serves the OpenAPI document ([`App::openapi`]) at `http.openapi_path`
+    /// (`/openapi.json`) and a docs page showing it (Swagger UI, shipped inside the binary) at
+    /// `http.docs_path` (`/docs`), both declared with `policy` (`Open`, or `group("ADMIN")`
+    /// for instance). `http.openapi = false` switches both off; the docs page is off in
+    /// production unless `http.docs = true`.
+    ///
+    /// ```
+    /// use warden::{App, Open, Settings};
+    /// let app = App::builder(Settings::default()).openapi(Open).build().unwrap();
+    /// assert_eq!(app.routes()[0].path, "/openapi.json");
+    /// ```
+    #[must_use]
+    pub fn openapi(mut self, policy: impl Into<Policy>) -> Self {
+        self.openapi = Some(policy.into());
         self
     }
 

@@ -9,7 +9,7 @@ use super::facts::Facts;
 use crate::login::fold;
 
 /// One row of the audit trail, as stored (`warden_audit`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The row's id (0 before it is written).
     #[serde(default)]

@@ -20,6 +20,7 @@ use crate::authn::{CurrentUser, KEY_FAMILY};
 use crate::authz::{Auth, Open};
 use crate::error::{Error, Result};
 use crate::guards::ClientIp;
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::RouteContext;
 use crate::routing::{Routes, delete, get, post};
@@ -31,9 +32,46 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &ApiKeySettings
     Routes::new().nest(
         &settings.prefix,
         Routes::new()
-            .route("/", get(Auth, list).post(Auth.audit("key.create"), create))
-            .route("/{id}", delete(Auth.audit("key.revoke"), revoke))
-            .route("/token", post(Open.audit("token.issue"), exchange)),
+            .route(
+                "/",
+                get(Auth, list)
+                    .doc(
+                        Doc::new()
+                            .summary("The caller's live API keys")
+                            .returns::<Vec<ApiKey>>(),
+                    )
+                    .post(Auth.audit("key.create"), create)
+                    .doc(
+                        Doc::new()
+                            .summary("A new API key, shown this once")
+                            .params::<NewKey>()
+                            .created::<CreatedKey>(),
+                    ),
+            )
+            .route(
+                "/{id}",
+                delete(Auth.audit("key.revoke"), revoke).doc(
+                    Doc::new()
+                        .summary("Revokes one of the caller's keys")
+                        .params::<KeyId>()
+                        .no_content()
+                        .error(StatusCode::NOT_FOUND, "the caller has no such live key"),
+                ),
+            )
+            .route(
+                "/token",
+                post(Open.audit("token.issue"), exchange).doc(
+                    Doc::new()
+                        .summary("An access token for a user and one of their API keys")
+                        .params::<Exchange>()
+                        .returns::<AccessToken>()
+                        .error(StatusCode::UNAUTHORIZED, "invalid credentials")
+                        .error(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "too many failed attempts: retry after `Retry-After` seconds",
+                        ),
+                ),
+            ),
     )
 }
 
@@ -66,8 +104,13 @@ fn not_for_scoped(user: &CurrentUser) -> Result<()> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewKey {
+    /// 1 to 64 characters, not only spaces (trimmed).
+    #[schemars(
+        length(min = 1, max = 64),
+        regex(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
+    )]
     name: String,
 }
 
@@ -94,7 +137,7 @@ async fn list(user: CurrentUser, keys: Keys) -> Result<Json<Vec<ApiKey>>> {
     Ok(Json(keys.0.auth().keys_of(user.login()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct KeyId {
     id: String,
 }
@@ -107,7 +150,7 @@ async fn revoke(user: CurrentUser, keys: Keys, Params(p): Params<KeyId>) -> Resu
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Exchange {
     user: String,
     key: String,

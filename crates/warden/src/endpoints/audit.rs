@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::audit::{Entry, Trail};
 use crate::authz::Policy;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::{Routes, get};
 
@@ -31,18 +32,34 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         get(readers.clone(), move |p: Params<Filter>| {
             let trail = Arc::clone(&trail);
             async move { list(&trail, p).await }
-        }),
+        })
+        .doc(
+            Doc::new()
+                .summary("The audit trail, newest rows first")
+                .description("While there are more rows, `Link: <...&before=ID>; rel=\"next\"` names the next page.")
+                .params::<Filter>()
+                .returns::<Vec<Entry>>(),
+        ),
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Filter {
+    /// Rows of this actor only.
     actor: Option<String>,
+    /// Rows of this action only (`auth.login`, `authz.denied`...).
     action: Option<String>,
+    /// Rows of this response status only.
     outcome: Option<u16>,
+    /// Rows at or after this time.
+    #[schemars(extend("format" = "date-time"))]
     since: Option<String>,
+    /// Rows before this time.
+    #[schemars(extend("format" = "date-time"))]
     until: Option<String>,
+    /// Rows below this id (the next page).
     before: Option<i64>,
+    /// Rows on the page (clamped to `audit.max_page`).
     limit: Option<usize>,
 }
 

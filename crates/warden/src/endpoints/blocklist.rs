@@ -21,6 +21,7 @@ use crate::audit::Audit;
 use crate::authz::Policy;
 use crate::error::{Error, Result};
 use crate::guards::{BlockedRange, Blocklist, ClientIp, parse_range};
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::{Routes, delete, get};
 
@@ -39,12 +40,28 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     Routes::new()
         .route(
             PATH,
-            get(policy.clone(), move || list(Arc::clone(&for_list))).post(
-                policy.clone().audit("blocklist.add"),
-                move |ip: ClientIp, audit: Audit, params: Params<NewRange>| {
-                    add(Arc::clone(&for_add), ip, audit, params)
-                },
-            ),
+            get(policy.clone(), move || list(Arc::clone(&for_list)))
+                .doc(
+                    Doc::new()
+                        .summary("The blocklist table's ranges")
+                        .returns::<Vec<BlockedRange>>(),
+                )
+                .post(
+                    policy.clone().audit("blocklist.add"),
+                    move |ip: ClientIp, audit: Audit, params: Params<NewRange>| {
+                        add(Arc::clone(&for_add), ip, audit, params)
+                    },
+                )
+                .doc(
+                    Doc::new()
+                        .summary("Blocks a range")
+                        .params::<NewRange>()
+                        .created::<BlockedRange>()
+                        .error(
+                            StatusCode::CONFLICT,
+                            "the range is already there, or holds the caller's own address",
+                        ),
+                ),
         )
         .route(
             &format!("{PATH}/{{cidr}}"),
@@ -53,6 +70,13 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
                 move |audit: Audit, params: Params<Range>| {
                     remove(Arc::clone(&for_remove), audit, params)
                 },
+            )
+            .doc(
+                Doc::new()
+                    .summary("Unblocks a range")
+                    .params::<Range>()
+                    .no_content()
+                    .error(StatusCode::NOT_FOUND, "the range is not in the table"),
             ),
         )
 }
@@ -61,9 +85,16 @@ async fn list(blocklist: Arc<Blocklist>) -> Result<Json<Vec<BlockedRange>>> {
     Ok(Json(blocklist.list().await?))
 }
 
-#[derive(Deserialize)]
+/// An IPv4 address or CIDR range (IPv6 ones are accepted too).
+const CIDR: &str = r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?$";
+
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewRange {
+    /// The range: `203.0.113.0/24`, or one address.
+    #[schemars(regex(pattern = CIDR))]
     cidr: String,
+    /// Why (at most 255 characters).
+    #[schemars(length(max = 255))]
     reason: Option<String>,
 }
 
@@ -87,8 +118,10 @@ async fn add(
     Ok((StatusCode::CREATED, Json(blocklist.add(net, reason).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Range {
+    /// The range, as listed (`203.0.113.0/24`, the slash percent-encoded in the path).
+    #[schemars(regex(pattern = CIDR))]
     cidr: String,
 }
 

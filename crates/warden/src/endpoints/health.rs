@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::authz::Open;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::routing::{Routes, get};
 use crate::settings::HttpSettings;
 use crate::sql::{Database, TxMode};
@@ -23,6 +24,14 @@ use crate::store::Store;
 
 /// How long each dependency has to answer.
 const PATIENCE: Duration = Duration::from_secs(2);
+
+/// The answer of both checks, for the OpenAPI document.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct Status {
+    /// `ok` (`/health`) or `ready` (`/ready`).
+    status: String,
+}
 
 /// What readiness depends on.
 pub(crate) struct Ready {
@@ -40,14 +49,24 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
             &settings.health_path,
             get(Open.tag("ops"), || async {
                 Json(json!({ "status": "ok" }))
-            }),
+            })
+            .doc(
+                Doc::new()
+                    .summary("The process answers")
+                    .returns::<Status>(),
+            ),
         )
         .route(
             &settings.ready_path,
             get(Open.tag("ops"), move || {
                 let ready = Arc::clone(&ready);
                 async move { check(&ready).await }
-            }),
+            })
+            .doc(
+                Doc::new()
+                    .summary("The database and the store answer too (else 503)")
+                    .returns::<Status>(),
+            ),
         )
 }
 

@@ -24,6 +24,7 @@ use crate::audit::Audit;
 use crate::authn::CurrentUser;
 use crate::authz::Policy;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::{RouteContext, Routes, get};
 use crate::users::{Held, Role, SqlRoles};
@@ -50,21 +51,39 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
                 get(admin.clone(), move || {
                     let roles = Arc::clone(&r1);
                     async move { list(&roles).await }
-                }),
+                })
+                .doc(
+                    Doc::new()
+                        .summary("Every role with its permissions")
+                        .returns::<Vec<Role>>(),
+                ),
             )
             .route(
                 "/{role}/users",
                 get(admin.clone(), move |p: Params<RoleName>| {
                     let roles = Arc::clone(&r2);
                     async move { members(&roles, p).await }
-                }),
+                })
+                .doc(
+                    Doc::new()
+                        .summary("The logins holding a role")
+                        .params::<RoleName>()
+                        .returns::<Vec<String>>()
+                        .error(StatusCode::NOT_FOUND, "no such role"),
+                ),
             )
             .route(
                 "/users/{login}",
                 get(admin.clone(), move |p: Params<Login>| {
                     let roles = Arc::clone(&r3);
                     async move { held(&roles, p).await }
-                }),
+                })
+                .doc(
+                    Doc::new()
+                        .summary("A user's roles and permissions")
+                        .params::<Login>()
+                        .returns::<Held>(),
+                ),
             )
             .route(
                 "/{role}/users/{login}",
@@ -75,12 +94,26 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
                         async move { grant(&roles, &by, &audit, &cache, p).await }
                     },
                 )
+                .doc(
+                    Doc::new()
+                        .summary("Grants a role to a user")
+                        .params::<Grant>()
+                        .no_content()
+                        .error(StatusCode::NOT_FOUND, "no such role or user"),
+                )
                 .delete(
                     admin.clone().audit("role.revoke"),
                     move |by: CurrentUser, audit: Audit, cache: Cache, p: Params<Grant>| {
                         let roles = Arc::clone(&r5);
                         async move { revoke(&roles, &by, &audit, &cache, p).await }
                     },
+                )
+                .doc(
+                    Doc::new()
+                        .summary("Revokes a role from a user")
+                        .params::<Grant>()
+                        .no_content()
+                        .error(StatusCode::NOT_FOUND, "the user does not hold the role"),
                 ),
             ),
     )
@@ -97,17 +130,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Cache {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct RoleName {
     role: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Login {
     login: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Grant {
     role: String,
     login: String,

@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use http::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::authn::{CurrentUser, Tokens};
 use crate::authz::Auth;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::params::Params;
 use crate::routing::{Routes, post};
 use crate::settings::ScopedSettings;
@@ -24,12 +26,25 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     settings: &ScopedSettings,
     known: BTreeSet<String>,
 ) -> Routes<S> {
+    let schema = mint_schema(settings, &known);
     let known = Arc::new(known);
     let handler = move |user: CurrentUser, tokens: Tokens, params: Params<MintScoped>| {
         let known = Arc::clone(&known);
         async move { mint(&user, &tokens, params, &known) }
     };
-    Routes::new().route(&settings.path, post(Auth, handler))
+    Routes::new().route(
+        &settings.path,
+        post(Auth, handler).doc(
+            Doc::new()
+                .summary("A token narrower than its holder: restricted to tags and path parameter values")
+                .params_value(schema)
+                .returns::<AccessToken>()
+                .error(
+                    StatusCode::FORBIDDEN,
+                    "a scoped token can only mint narrower ones",
+                ),
+        ),
+    )
 }
 
 #[derive(Deserialize)]
@@ -40,6 +55,41 @@ struct MintScoped {
     #[serde(default)]
     params: BTreeMap<String, Vec<Value>>,
     expires_in: Option<u64>,
+}
+
+/// The body's schema: its rules come from the routes (which path parameters exist) and the
+/// settings (the longest lifetime).
+fn mint_schema(settings: &ScopedSettings, known: &BTreeSet<String>) -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "tags": {
+                "type": "array",
+                "description": "the route tags the token may call",
+                "items": { "type": "string" },
+            },
+            "params": {
+                "type": "object",
+                "description": "path parameter values the token is restricted to, by parameter name",
+                "propertyNames": { "enum": known },
+                "additionalProperties": {
+                    "type": "array",
+                    "items": { "type": ["string", "number", "boolean"] },
+                },
+            },
+            "expires_in": {
+                "type": ["integer", "null"],
+                "description": "its lifetime in seconds (null or absent: the longest)",
+                "minimum": 1,
+                "maximum": settings.max_lifetime.as_secs(),
+            },
+        },
+        "anyOf": [
+            { "required": ["tags"], "properties": { "tags": { "minItems": 1 } } },
+            { "required": ["params"], "properties": { "params": { "minProperties": 1 } } },
+        ],
+    })
 }
 
 fn mint(

@@ -31,6 +31,7 @@ use crate::authz::Auth;
 use crate::clock::unix;
 use crate::encoding::random_id;
 use crate::error::{Error, Result};
+use crate::openapi::Doc;
 use crate::routing::RouteContext;
 use crate::routing::{Routes, post};
 use crate::scheme::Scheme;
@@ -49,18 +50,39 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(settings: &SessionSetting
                     Auth.schemes([Scheme::Basic, Scheme::Param])
                         .audit("auth.login"),
                     login,
+                )
+                .doc(
+                    Doc::new()
+                        .summary("Opens a session: an access token, and the refresh token in a cookie")
+                        .returns::<AccessToken>(),
                 ),
             )
             .route(
                 "/refresh",
-                post(crate::authz::Open.audit("token.refresh"), refresh),
+                post(crate::authz::Open.audit("token.refresh"), refresh).doc(
+                    Doc::new()
+                        .summary("A new access token and refresh cookie for the refresh cookie, which is spent")
+                        .header(REQUESTED_WITH, CROSS_SITE)
+                        .returns::<AccessToken>()
+                        .error(StatusCode::UNAUTHORIZED, "no valid refresh token (a spent one revokes its session)")
+                        .error(StatusCode::FORBIDDEN, "a cross-site request"),
+                ),
             )
             .route(
                 "/logout",
-                post(crate::authz::Open.audit("auth.logout"), logout),
+                post(crate::authz::Open.audit("auth.logout"), logout).doc(
+                    Doc::new()
+                        .summary("Ends the session of the refresh cookie, and clears it")
+                        .header(REQUESTED_WITH, CROSS_SITE)
+                        .no_content()
+                        .error(StatusCode::FORBIDDEN, "a cross-site request"),
+                ),
             ),
     )
 }
+
+const REQUESTED_WITH: &str = "X-Requested-With";
+const CROSS_SITE: &str = "any value: a cross-site form cannot send it";
 
 /// The session service, as the handlers see it.
 struct Sessions(RouteContext);

@@ -36,7 +36,7 @@ pub(crate) const BLOCKLIST_QUERIES: [(&str, QueryKind, &[&str]); 3] = [
 const NEVER: u64 = u64::MAX;
 
 /// One row of the table, as the admin endpoints show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct BlockedRange {
     /// The network, normalized (`192.0.2.0/24`).
     pub(crate) cidr: String,

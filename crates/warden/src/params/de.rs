@@ -313,10 +313,16 @@ impl<'a> ValueDe<'a> {
         let expected = || ParamError::expected("an integer");
         match (self.text()?, &self.0) {
             (Some(text), _) => text.parse::<i128>().map_err(|_| expected()),
+            // A JSON number without a fraction is an integer, as JSON Schema says: `2.0` too.
             (None, Val::Json(Value::Number(n))) => n
                 .as_i64()
                 .map(i128::from)
                 .or_else(|| n.as_u64().map(i128::from))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.is_finite() && f.fract() == 0.0)
+                        .map(|f| f as i128)
+                })
                 .ok_or_else(expected),
             _ => Err(expected()),
         }
@@ -676,6 +682,19 @@ mod tests {
     }
 
     #[test]
+    fn a_json_number_without_a_fraction_is_an_integer() {
+        let p = params(&[], "", Some(serde_json::json!({"i": 2765.0, "j": -1.0})));
+        assert_eq!(
+            from_params::<Add>(&p),
+            Ok(Add {
+                i: 2765,
+                j: -1,
+                k: 0
+            })
+        );
+    }
+
+    #[test]
     fn errors_name_the_parameter_in_plain_words() {
         let cases = [
             (params(&[], "i=1", None), "parameter \"j\" is missing"),
@@ -706,6 +725,10 @@ mod tests {
             (
                 params(&[], "", Some(serde_json::json!({"i": "1", "j": 1}))),
                 "parameter \"i\" must be an integer",
+            ),
+            (
+                params(&[], "", Some(serde_json::json!({"i": 1e300, "j": 1}))),
+                "parameter \"i\" must be an integer between -9223372036854775808 and 9223372036854775807",
             ),
         ];
         for (p, message) in cases {

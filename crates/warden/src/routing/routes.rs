@@ -38,6 +38,7 @@ use http::Method;
 
 use super::handler::{Endpoint, Handler, RouteMeta};
 use crate::authz::{Authz, Policy};
+use crate::openapi::Doc;
 
 type Make<S> = Box<dyn FnOnce(Arc<RouteMeta<S>>) -> MethodRouter<S> + Send>;
 
@@ -52,6 +53,7 @@ pub(crate) struct Declared<S> {
     /// Whether the handler takes the caller, required or optional.
     pub(crate) reads_user: bool,
     pub(crate) make: Make<S>,
+    pub(crate) doc: Option<Doc>,
 }
 
 impl<S> Declared<S> {
@@ -156,7 +158,35 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
             needs_database: H::needs_database(),
             reads_user: H::reads_user(),
             make,
+            doc: None,
         });
+        self
+    }
+
+    /// Describes the handler added last, for the OpenAPI document: its parameters, answers
+    /// and errors ([`Doc`]). Optional: a route without it is still documented with its path
+    /// parameters, security and the errors of its declaration.
+    ///
+    /// ```
+    /// use warden::openapi::Doc;
+    /// use warden::{Open, Routes, get};
+    ///
+    /// async fn version() -> axum::Json<&'static str> { axum::Json("1.0") }
+    /// async fn reset() -> http::StatusCode { http::StatusCode::NO_CONTENT }
+    ///
+    /// let routes: Routes = Routes::new().route(
+    ///     "/version",
+    ///     get(Open, version)
+    ///         .doc(Doc::new().summary("The version").returns::<String>())
+    ///         .delete(Open, reset)
+    ///         .doc(Doc::new().no_content()),
+    /// );
+    /// ```
+    #[must_use]
+    pub fn doc(mut self, doc: Doc) -> Self {
+        if let Some(last) = self.declared.last_mut() {
+            last.doc = Some(doc);
+        }
         self
     }
 }

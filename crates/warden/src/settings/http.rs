@@ -1,5 +1,5 @@
-//! Settings of the HTTP edge: CORS, security headers, the pagination of list routes, and
-//! compression.
+//! Settings of the HTTP edge: CORS, security headers, the pagination of list routes,
+//! compression, and where the built-in health checks and API docs answer.
 
 use std::time::Duration;
 
@@ -41,6 +41,25 @@ pub struct HttpSettings {
     pub compression: bool,
     /// The smallest body worth compressing, in bytes. Default 1,024.
     pub compression_min_bytes: u64,
+    /// Whether `AppBuilder::openapi` serves the OpenAPI document. Default true.
+    pub openapi: bool,
+    /// Where it serves it. Default `/openapi.json`.
+    pub openapi_path: String,
+    /// Whether it serves the docs page (Swagger UI, from the binary). Default: off in
+    /// production unless set to true, on otherwise.
+    pub docs: Option<bool>,
+    /// Where the docs page is, and its assets below it. Default `/docs`.
+    pub docs_path: String,
+    /// The API's version in the document's `info`. Default `0.0.0`.
+    pub api_version: String,
+}
+
+impl HttpSettings {
+    /// Whether the docs page is served in `mode`: as `docs` says, or everywhere but in
+    /// production.
+    pub fn docs_enabled(&self, mode: super::RunMode) -> bool {
+        self.docs.unwrap_or(mode != super::RunMode::Production)
+    }
 }
 
 impl Default for HttpSettings {
@@ -56,6 +75,11 @@ impl Default for HttpSettings {
             ready_path: "/ready".to_owned(),
             compression: false,
             compression_min_bytes: 1024,
+            openapi: true,
+            openapi_path: "/openapi.json".to_owned(),
+            docs: None,
+            docs_path: "/docs".to_owned(),
+            api_version: "0.0.0".to_owned(),
         }
     }
 }

@@ -9,7 +9,7 @@ use http::header::CACHE_CONTROL;
 use serde::{Deserialize, Serialize};
 
 /// The JSON answer carrying an access token (`Cache-Control: no-store`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessToken {
     /// The token.
     pub access_token: String,

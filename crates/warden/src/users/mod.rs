@@ -12,6 +12,7 @@ pub use bootstrap::bootstrap;
 pub(crate) use directory::CachedDirectory;
 #[doc(inline)]
 pub use directory::{Directory, MemoryDirectory, UserRecord};
+pub(crate) use passwords::common_passwords;
 #[doc(inline)]
 pub use passwords::{Argon2id, PasswordHasher, PasswordPolicy, Passwords};
 #[doc(inline)]

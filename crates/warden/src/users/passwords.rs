@@ -168,18 +168,21 @@ pub struct PasswordPolicy {
 /// A short list of the most common passwords, refused by the default policy.
 const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
 
+/// The common passwords the default policy refuses, lowercase.
+pub(crate) fn common_passwords() -> impl Iterator<Item = &'static str> {
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 impl Default for PasswordPolicy {
     /// At least 8 characters, at most 1,024 bytes, none of a list of common passwords.
     fn default() -> Self {
         Self {
             min_chars: 8,
             max_bytes: 1024,
-            forbidden: COMMON_PASSWORDS
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_lowercase)
-                .collect(),
+            forbidden: common_passwords().map(str::to_lowercase).collect(),
             names: Vec::new(),
         }
     }

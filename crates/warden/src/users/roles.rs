@@ -64,7 +64,7 @@ pub struct SqlRoles {
 }
 
 /// What a user holds: their roles and the permissions those carry, sorted, without repeats.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Held {
     /// The roles granted to the user.
@@ -74,7 +74,7 @@ pub struct Held {
 }
 
 /// A role as listed: its name, description, permissions and members.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Role {
     /// The role's name (what `group(...)` names).

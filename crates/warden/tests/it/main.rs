@@ -14,6 +14,7 @@ mod jwt;
 mod limits;
 mod logs;
 mod metrics;
+mod openapi;
 mod owner;
 mod params;
 mod passwords;

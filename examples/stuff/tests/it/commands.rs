@@ -76,6 +76,23 @@ fn migrations_routes_tokens_and_the_audit_trail_from_the_command_line() {
         "{routes}"
     );
 
+    // The document lists every route that `routes` does but its own.
+    let document: serde_json::Value =
+        serde_json::from_str(&stdout(&stuff(&["openapi"], &db))).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    for line in routes.lines() {
+        let mut words = line.split_whitespace();
+        let (method, path) = (words.next().unwrap(), words.next().unwrap());
+        if path == "/openapi.json" || path.starts_with("/docs") {
+            continue;
+        }
+        let operation = &document["paths"][path][method.to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
+    }
+
     let token = stdout(&stuff(&["token", "issue", "calvin"], &db));
     assert!(token.starts_with("stuff:calvin:"), "{token}");
     assert_eq!(

@@ -13,6 +13,7 @@ mod errors;
 mod keys;
 mod objects;
 mod observe;
+mod openapi;
 mod revocation;
 mod roles;
 mod scoped;

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use futures_util::future::BoxFuture;
 
 /// A stored API key, without its secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApiKey {
     /// The public id (`wk_ID`'s `ID`).
@@ -183,7 +183,7 @@ pub(crate) struct NewKey {
 }
 
 /// A key just made: its id and its text, shown once.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct CreatedKey {
     /// The key's public id.
     pub id: String,
@@ -213,10 +213,12 @@ impl super::Authenticator {
 
     /// Makes a key named `name` for `login` and stores it (its hash and sealed signing key).
     pub(crate) async fn create_key(&self, login: &str, name: &str) -> Result<CreatedKey> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 64 {
+        // Counted as sent, stored trimmed: what the OpenAPI schema says (1 to 64 characters,
+        // not only spaces).
+        if name.trim().is_empty() || name.chars().count() > 64 {
             return Err(Error::bad_request("a key name has 1 to 64 characters"));
         }
+        let name = name.trim();
         let new = generate(&self.services.sealer)?;
         let record = ApiKey::new(new.id.clone(), login, name, new.hash)
             .with_sealed_signing_key(new.sealed_signing_key);
