@@ -10,7 +10,12 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The settings are read twice (here for the log, in `run` for the command): cheap, and
     // `run` stays callable on its own.
-    let _log = match warden_cli::settings(&cli).map(|s| warden::logs::init(&s)) {
+    // A command's report is its output: the log keeps to warnings unless configured.
+    let settings = warden_cli::settings(&cli).map(|mut s| {
+        s.log.filter.get_or_insert_with(|| "warn".to_owned());
+        s
+    });
+    let _log = match settings.map(|s| warden::logs::init(&s)) {
         Ok(Ok(guard)) => Some(guard),
         Ok(Err(e)) => {
             eprintln!("warden: {e}");

@@ -39,6 +39,11 @@ use tracing_subscriber::{EnvFilter, Layer, Registry};
 use crate::error::BoxError;
 use crate::settings::{ErrorLevel, LogFormat, RunMode, Settings};
 
+/// What is kept when neither `log.filter` nor `RUST_LOG` says: information, but not the
+/// database driver's (sqlx reports each PostgreSQL notice, such as "relation already exists,
+/// skipping", at info).
+const DEFAULT_FILTER: &str = "info,sqlx=warn";
+
 /// Keeps the log's writer threads; dropping it writes out the lines still waiting and stops
 /// them. Keep it alive as long as the application logs (bind it in `main`).
 #[must_use = "dropping the guard stops the log's writers"]
@@ -74,7 +79,7 @@ pub fn init(settings: &Settings) -> Result<LogGuard, BoxError> {
         Ok(text) if !text.trim().is_empty() => EnvFilter::try_new(&text)
             .map_err(|e| format!("RUST_LOG={text:?} is not a valid log filter: {e}"))?,
         _ => {
-            let text = log.filter.as_deref().unwrap_or("info");
+            let text = log.filter.as_deref().unwrap_or(DEFAULT_FILTER);
             EnvFilter::try_new(text)
                 .map_err(|e| format!("log.filter = {text:?} is not a valid log filter: {e}"))?
         }

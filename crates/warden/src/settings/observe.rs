@@ -22,7 +22,7 @@ pub struct LogSettings {
     /// development and test.
     pub format: Option<LogFormat>,
     /// Which lines are kept, in tracing's `EnvFilter` syntax (`info`, `warn,warden=debug`...).
-    /// The `RUST_LOG` variable, when set, replaces it. Default `info`.
+    /// The `RUST_LOG` variable, when set, replaces it. Default `info,sqlx=warn`.
     pub filter: Option<String>,
     /// A directory for the log files: every line to `{name}.YYYY-MM-DD.log`, and warnings
     /// and errors also to `{name}.error.YYYY-MM-DD.log`, both rotated daily at midnight UTC.
