@@ -33,7 +33,8 @@ pub enum KeyCommand {
     Revoke {
         /// The user.
         login: String,
-        /// The key's id.
+        /// The key's id (ids are base64url: one may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }

@@ -285,4 +285,15 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn a_key_id_may_start_with_a_hyphen() {
+        // Key ids are base64url: a sixty-fourth of them start with `-`.
+        let cli =
+            Cli::try_parse_from(["warden", "key", "revoke", "calvin", "-KkVZ0_rBt5u0BRU"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Key(KeyCommand::Revoke { ref id, .. }) if id == "-KkVZ0_rBt5u0BRU"
+        ));
+    }
 }
