@@ -79,21 +79,43 @@ impl Authenticator {
             }
             return Err(invalid_credentials());
         }
-        let earlier = seen.as_ref().map_or(&[][..], |s| &s.clients[..]);
+        // (A verification already remembered itself, before other requests could miss it.)
+        if let Some(seen) = &seen {
+            self.remember(login, &hash, tag, &seen.clients, client);
+        } else if self.services.passwords.needs_rehash(&hash) {
+            self.upgrade(login, password);
+        }
+        Ok(record)
+    }
+
+    /// Remembers a verified password, for `client` and up to the last few `earlier` ones.
+    fn remember(
+        &self,
+        login: &str,
+        hash: &Arc<str>,
+        tag: [u8; 32],
+        earlier: &[IpAddr],
+        client: IpAddr,
+    ) {
+        let earlier: Vec<IpAddr> = earlier.iter().copied().filter(|c| *c != client).collect();
         let skip = (earlier.len() + 1).saturating_sub(VERIFIED_CLIENTS);
         let clients = earlier[skip..].iter().copied().chain([client]).collect();
         self.verified.insert(
             login.to_owned(),
             Verified {
-                hash: Arc::clone(&hash),
+                hash: Arc::clone(hash),
                 tag,
                 clients,
             },
         );
-        if seen.is_none() && self.services.passwords.needs_rehash(&hash) {
-            self.upgrade(login, password);
-        }
-        Ok(record)
+    }
+
+    /// Whether this password, for this hash, was verified from `client` lately.
+    fn verified_from(&self, login: &str, hash: &str, tag: &[u8; 32], client: IpAddr) -> bool {
+        self.verified.get(login).is_some_and(|seen| {
+            let same = seen.hash.as_bytes().ct_eq(hash.as_bytes()) & seen.tag.ct_eq(tag);
+            bool::from(same) && seen.clients.contains(&client)
+        })
     }
 
     /// Verifies a password against its hash, once for all the requests that present the same
@@ -127,13 +149,23 @@ impl Authenticator {
             cell: Arc::clone(&cell),
         };
         cell.get_or_try_init(|| async {
+            // A request that looked before another's verification was remembered, and came
+            // here after that verification left the map, finds it remembered now.
+            if self.verified_from(login, hash, &tag, client) {
+                return Ok(true);
+            }
             let attempt = match &self.services.throttle {
                 Some(throttle) => Some(throttle.reserve(login, client).await?),
                 None => None,
             };
             let right = self.services.passwords.verify(password, hash).await?;
-            if right && let Some(attempt) = attempt {
-                attempt.succeeded().await;
+            if right {
+                if let Some(attempt) = attempt {
+                    attempt.succeeded().await;
+                }
+                // Before the verification leaves the map: no request can miss both. (Clients
+                // remembered for another hash or password are not carried over.)
+                self.remember(login, hash, tag, &[], client);
             }
             Ok(right)
         })
