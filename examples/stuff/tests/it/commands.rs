@@ -5,8 +5,22 @@ use std::process::{Command, Output};
 
 const SECRET: &str = "commands-test-secret-0123456789abcdef";
 
+/// The stuff binary on this test's own settings: nothing inherited from the environment, where
+/// CI's live phases point `WARDEN_STORE_URL` at the Redis that the server under test shares
+/// (a token revoked here would be revoked there).
+fn stuff_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stuff"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("WARDEN_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("WARDEN_SECRET", SECRET);
+    command
+}
+
 fn stuff(args: &[&str], database: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stuff"))
+    stuff_command()
         .args(args)
         .args(["--database", database])
         .env("WARDEN_SECRET", SECRET)
@@ -17,7 +31,7 @@ fn stuff(args: &[&str], database: &str) -> Output {
 
 /// `stuff user add LOGIN --group GROUP`, the password on the standard input.
 fn add_user(login: &str, group: &str, password: &str, database: &str) -> Output {
-    let mut add = Command::new(env!("CARGO_BIN_EXE_stuff"))
+    let mut add = stuff_command()
         .args([
             "user",
             "add",
@@ -127,7 +141,7 @@ fn check_names_every_problem_at_once() {
         "{report}"
     );
 
-    let weak = Command::new(env!("CARGO_BIN_EXE_stuff"))
+    let weak = stuff_command()
         .args(["check", "--database", &db])
         .env("WARDEN_SECRET", "changeme")
         .env("WARDEN_MODE", "production")
@@ -222,7 +236,7 @@ fn the_matrix_of_the_reference_back_end_matches_its_answers() {
     }
 
     // The same requests, sent to the server on the same database.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_stuff"))
+    let mut server = stuff_command()
         .args(["--listen", "127.0.0.1:0", "--database", &db])
         .env("WARDEN_SECRET", SECRET)
         .env("RUST_LOG", "warn")
