@@ -9,8 +9,18 @@ use warden::openapi::Doc;
 use warden::sql::Row;
 use warden::{Error, Open, Page, Paged, Params, Result, Routes, Tx, get};
 
+/// What a missing sid answers (404), as the documentation says it.
+const NO_SUCH_SID: &str = "no such sid";
+
 pub(crate) fn routes() -> Routes {
-    let missing = || (StatusCode::NOT_FOUND, "no such sid");
+    // PUT and PATCH both rename.
+    let rename = || {
+        Doc::new()
+            .summary("Renames stuff")
+            .params::<Change>()
+            .no_content()
+            .error(StatusCode::NOT_FOUND, NO_SUCH_SID)
+    };
     Routes::new()
         .route(
             "/stuff",
@@ -38,31 +48,19 @@ pub(crate) fn routes() -> Routes {
                         .summary("One stuff")
                         .params::<Sid>()
                         .returns::<StuffRow>()
-                        .error(missing().0, missing().1),
+                        .error(StatusCode::NOT_FOUND, NO_SUCH_SID),
                 )
                 .put(Open.tag("stuff"), update)
-                .doc(
-                    Doc::new()
-                        .summary("Renames stuff")
-                        .params::<Change>()
-                        .no_content()
-                        .error(missing().0, missing().1),
-                )
+                .doc(rename())
                 .patch(Open.tag("stuff"), update)
-                .doc(
-                    Doc::new()
-                        .summary("Renames stuff")
-                        .params::<Change>()
-                        .no_content()
-                        .error(missing().0, missing().1),
-                )
+                .doc(rename())
                 .delete(Open.tag("stuff"), remove)
                 .doc(
                     Doc::new()
                         .summary("Removes stuff")
                         .params::<Sid>()
                         .no_content()
-                        .error(missing().0, missing().1),
+                        .error(StatusCode::NOT_FOUND, NO_SUCH_SID),
                 ),
         )
 }

@@ -194,44 +194,16 @@ fn the_matrix_of_the_reference_back_end_matches_its_answers() {
             .ends_with("ADMIN=rosalyn  hobbes[stuff]"),
         "{matrix}"
     );
-    for (method, path, cells, why) in [
-        (
-            "GET",
-            "/admin",
-            ["401", "200", "403", "200", "403"],
-            "administrators only",
-        ),
-        (
-            "GET",
-            "/stuff",
-            ["200", "200", "200", "200", "200"],
-            "open, tagged stuff",
-        ),
-        (
-            "GET",
-            "/hello",
-            ["401", "200", "200", "200", "403"],
-            "any user, tagged me",
-        ),
-        (
-            "GET",
-            "/login",
-            ["401", "401", "401", "401", "401"],
-            "Basic only, no tokens",
-        ),
-        (
-            "GET",
-            "/object/{oid}",
-            ["401", "200", "403", "403", "403"],
-            "calvin's object",
-        ),
-        (
-            "POST",
-            "/auth",
-            ["200", "200", "200", "200", "200"],
-            "open in development",
-        ),
-    ] {
+    #[rustfmt::skip]
+    let expected = [
+        ("GET", "/admin", ["401", "200", "403", "200", "403"], "administrators only"),
+        ("GET", "/stuff", ["200", "200", "200", "200", "200"], "open, tagged stuff"),
+        ("GET", "/hello", ["401", "200", "200", "200", "403"], "any user, tagged me"),
+        ("GET", "/login", ["401", "401", "401", "401", "401"], "Basic only, no tokens"),
+        ("GET", "/object/{oid}", ["401", "200", "403", "403", "403"], "calvin's object"),
+        ("POST", "/auth", ["200", "200", "200", "200", "200"], "open in development"),
+    ];
+    for (method, path, cells, why) in expected {
         assert_eq!(row(method, path), cells, "{method} {path}: {why}\n{matrix}");
     }
 
