@@ -9,8 +9,13 @@ use serde::ser::{self, Impossible, Serialize};
 use crate::bind::{Bind, BindSerializer, ParamError};
 use crate::error::{Error, ErrorKind, Result};
 
-/// The values for `names` (a query's parameters) read from `params`, in the same order.
-pub(crate) fn collect<P: Serialize + ?Sized>(params: &P, names: &[Box<str>]) -> Result<Vec<Bind>> {
+/// The values for `names` (a query's parameters) read from `params`, in the same order; a name
+/// in `fixed` takes the fixed value, whatever `params` says.
+pub(crate) fn collect<P: Serialize + ?Sized>(
+    params: &P,
+    names: &[Box<str>],
+    fixed: &[(Box<str>, Bind)],
+) -> Result<Vec<Bind>> {
     let mut slots: Vec<Option<Bind>> = Vec::with_capacity(names.len());
     slots.resize(names.len(), None);
     if !names.is_empty() {
@@ -22,6 +27,11 @@ pub(crate) fn collect<P: Serialize + ?Sized>(params: &P, names: &[Box<str>]) -> 
                 active: None,
             })
             .map_err(|e| Error::new(ErrorKind::InvalidParameter, e.0))?;
+    }
+    for (name, value) in fixed {
+        if let Some(i) = names.iter().position(|n| n == name) {
+            slots[i] = Some(value.clone());
+        }
     }
     slots
         .into_iter()
@@ -461,7 +471,7 @@ mod tests {
             admin: true,
             email: None,
         };
-        let binds = collect(&user, &names(&["email", "login", "admin"])).unwrap();
+        let binds = collect(&user, &names(&["email", "login", "admin"]), &[]).unwrap();
         assert_eq!(
             binds,
             [Bind::Null, Bind::Text("calvin".into()), Bind::Bool(true)]
@@ -479,7 +489,7 @@ mod tests {
             u: &user,
             tenant: 7,
         };
-        let binds = collect(&params, &names(&["u.login", "tenant", "u.email", "u"])).unwrap();
+        let binds = collect(&params, &names(&["u.login", "tenant", "u.email", "u"]), &[]).unwrap();
         assert_eq!(binds[0], Bind::Text("hobbes".into()));
         assert_eq!(binds[1], Bind::Int(7));
         assert_eq!(binds[2], Bind::Text("h@x".into()));
@@ -492,7 +502,7 @@ mod tests {
     #[test]
     fn json_objects_and_maps_work_like_structs() {
         let params = json!({"sid": 3, "stuff": "Chair", "tags": ["a"], "deep": {"x": {"y": 1.5}}});
-        let binds = collect(&params, &names(&["stuff", "sid", "tags", "deep.x.y"])).unwrap();
+        let binds = collect(&params, &names(&["stuff", "sid", "tags", "deep.x.y"]), &[]).unwrap();
         assert_eq!(
             binds,
             [
@@ -503,33 +513,33 @@ mod tests {
             ]
         );
         let map: BTreeMap<&str, i64> = [("a", 1), ("b", 2)].into();
-        assert_eq!(collect(&map, &names(&["b"])).unwrap(), [Bind::Int(2)]);
+        assert_eq!(collect(&map, &names(&["b"]), &[]).unwrap(), [Bind::Int(2)]);
     }
 
     #[test]
     fn unit_gives_no_parameters() {
-        assert_eq!(collect(&(), &[]).unwrap(), []);
-        let error = collect(&(), &names(&["sid"])).unwrap_err();
+        assert_eq!(collect(&(), &[], &[]).unwrap(), []);
+        let error = collect(&(), &names(&["sid"]), &[]).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::MissingParameter);
         assert_eq!(error.message(), "parameter :sid is missing");
     }
 
     #[test]
     fn missing_nested_fields_are_missing_parameters() {
-        let error = collect(&json!({"u": {"name": "x"}}), &names(&["u.login"])).unwrap_err();
+        let error = collect(&json!({"u": {"name": "x"}}), &names(&["u.login"]), &[]).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::MissingParameter);
         assert_eq!(error.message(), "parameter :u.login is missing");
     }
 
     #[test]
     fn scalars_are_not_parameter_objects() {
-        let error = collect(&5, &names(&["sid"])).unwrap_err();
+        let error = collect(&5, &names(&["sid"]), &[]).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidParameter);
         assert_eq!(
             error.message(),
             "parameters must be a struct or a map, not an integer"
         );
-        let error = collect(&json!({"u": "secret-value"}), &names(&["u.login"])).unwrap_err();
+        let error = collect(&json!({"u": "secret-value"}), &names(&["u.login"]), &[]).unwrap_err();
         assert_eq!(
             error.message(),
             "parameter :u must be a struct or a map to read :u.login, not a string"
@@ -538,7 +548,7 @@ mod tests {
 
     #[test]
     fn integers_beyond_i64_are_refused() {
-        let error = collect(&json!({"n": u64::MAX}), &names(&["n"])).unwrap_err();
+        let error = collect(&json!({"n": u64::MAX}), &names(&["n"]), &[]).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidParameter);
         assert!(!error.message().contains(&u64::MAX.to_string()));
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::{MySql, Postgres};
 
 use crate::backend::Backend;
-use crate::bind::Bind;
+use crate::bind::{Bind, BindSerializer};
 use crate::error::Result;
 use crate::fetch::{Fetch, Sink};
 use crate::params;
@@ -52,6 +52,8 @@ pub struct Transaction {
     /// The database's queries, prepared for this backend.
     queries: Arc<Queries>,
     conn: Conn,
+    /// Parameters the transaction's owner binds in every query ([`Transaction::fix_param`]).
+    fixed: Vec<(Box<str>, Bind)>,
 }
 
 const ROWS: &[QueryKind] = &[QueryKind::Rows, QueryKind::Returning];
@@ -60,7 +62,68 @@ const SCALAR: &[QueryKind] = &[QueryKind::Value, QueryKind::Returning];
 
 impl Transaction {
     pub(crate) fn new(queries: Arc<Queries>, conn: Conn) -> Self {
-        Self { queries, conn }
+        Self {
+            queries,
+            conn,
+            fixed: Vec::new(),
+        }
+    }
+
+    /// Binds `:name` to `value` in every query this transaction runs from now on, whatever the
+    /// caller's parameters say, and without the caller having to pass it: a parameter that
+    /// only the transaction's owner may supply. warden binds `:tenant` this way, from the
+    /// authenticated identity, so that no request can name another tenant.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), warden_sql::Error> {
+    /// use serde_json::json;
+    /// use warden_sql::{Database, Queries, TxMode};
+    ///
+    /// let queries = Queries::parse("q.sql", "-- name: echo$\nSELECT :tenant")?;
+    /// let db = Database::connect("sqlite::memory:", queries).await?;
+    /// let mut tx = db.begin(TxMode::Read).await?;
+    /// tx.fix_param("tenant", &"acme")?;
+    /// assert_eq!(tx.scalar("echo", &json!({"tenant": "other"})).await?, json!("acme"));
+    /// assert_eq!(tx.scalar("echo", &()).await?, json!("acme"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidParameter`](crate::ErrorKind::InvalidParameter) if `value` does not
+    /// serialize to a bindable value.
+    pub fn fix_param<V: Serialize + ?Sized>(&mut self, name: &str, value: &V) -> Result<()> {
+        let bind = value.serialize(BindSerializer).map_err(|e| {
+            crate::Error::new(crate::ErrorKind::InvalidParameter, e.0).in_query(&format!(":{name}"))
+        })?;
+        match self.fixed.iter_mut().find(|(n, _)| &**n == name) {
+            Some(slot) => slot.1 = bind,
+            None => self.fixed.push((name.into(), bind)),
+        }
+        Ok(())
+    }
+
+    /// Sets a PostgreSQL run-time parameter until the transaction ends
+    /// (`set_config(setting, value, true)`): what row-level security policies read with
+    /// `current_setting(setting, true)`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Other`](crate::ErrorKind::Other) on SQLite and MySQL, which have no such
+    /// settings; what PostgreSQL says otherwise.
+    pub async fn set_local(&mut self, setting: &str, value: &str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Postgres(tx) => sqlx::query("SELECT set_config($1, $2, true)")
+                .bind(setting)
+                .bind(value)
+                .execute(&mut **tx)
+                .await
+                .map(drop)
+                .map_err(server::server_error::<Postgres>),
+            _ => Err(crate::Error::new(
+                crate::ErrorKind::Other,
+                format!("{setting}: only PostgreSQL has transaction settings"),
+            )),
+        }
     }
 
     /// Runs a row-returning query, feeding `sink`.
@@ -79,7 +142,8 @@ impl Transaction {
     {
         let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind(method, allowed)?;
-        let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
+        let binds = params::collect(params, query.param_names(), &self.fixed)
+            .map_err(|e| e.in_query(name))?;
         let fetch = Fetch {
             first_only,
             last_insert_id: query.kind() == QueryKind::Returning,
@@ -212,7 +276,8 @@ impl Transaction {
     pub async fn execute<P: Serialize + ?Sized>(&mut self, name: &str, params: &P) -> Result<u64> {
         let (query, rendered) = self.queries.prepared(name)?;
         query.expect_kind("execute", &[QueryKind::Execute])?;
-        let binds = params::collect(params, query.param_names()).map_err(|e| e.in_query(name))?;
+        let binds = params::collect(params, query.param_names(), &self.fixed)
+            .map_err(|e| e.in_query(name))?;
         execute(&mut self.conn, query, rendered, vec![binds])
             .await
             .map_err(|e| e.in_query(name))
@@ -240,7 +305,7 @@ impl Transaction {
         query.expect_kind("execute_many", &[QueryKind::ExecuteMany])?;
         let binds = sets
             .into_iter()
-            .map(|set| params::collect(&set, query.param_names()))
+            .map(|set| params::collect(&set, query.param_names(), &self.fixed))
             .collect::<Result<Vec<_>>>()
             .map_err(|e| e.in_query(name))?;
         execute(&mut self.conn, query, rendered, binds)

@@ -100,3 +100,30 @@ fn handles_and_futures_are_send() {
     // Type-checked, never run.
     let _ = |db: Database| send(request(db));
 }
+
+on_every_backend! {
+    async fn a_fixed_parameter_wins_over_the_callers(db: Database) {
+        let mut tx = db.begin(TxMode::Write).await.unwrap();
+        tx.fix_param("stuff", &"Fixed").unwrap();
+        let sid: i64 = tx.scalar_as("add_stuff", &json!({"stuff": "Chair"})).await.unwrap();
+        let row = tx.one("get_stuff_sid", &json!({"sid": sid})).await.unwrap().unwrap();
+        assert_eq!(row["stuff"], json!("Fixed"));
+        // A parameter the caller leaves out is not missing once fixed; fixing it again
+        // replaces the value.
+        tx.fix_param("stuff", &"Again").unwrap();
+        tx.execute_many("add_stuffs", [json!({})]).await.unwrap();
+        assert_eq!(tx.scalar_as::<i64, _>("count_stuff", &()).await.unwrap(), 2);
+        tx.rollback().await.unwrap();
+    }
+
+    async fn transaction_settings_are_postgresql_only(db: Database) {
+        let mut tx = db.begin(TxMode::Read).await.unwrap();
+        let set = tx.set_local("warden.tenant", "acme").await;
+        if db.backend() == warden_sql::Backend::Postgres {
+            set.unwrap();
+        } else {
+            assert_eq!(set.unwrap_err().kind(), ErrorKind::Other);
+        }
+        tx.rollback().await.unwrap();
+    }
+}
