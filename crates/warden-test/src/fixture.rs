@@ -89,4 +89,24 @@ impl Client {
         let transport = Transport::live(&base).expect("warden-test: the server's own URL");
         Self::assemble(transport, driver, Some(temp))
     }
+
+    /// An in-process client of the router that `build` makes on the database at `url` (a
+    /// PostgreSQL or MySQL database the test created, say), built on the client's own runtime
+    /// so that its pool lives as long as the client. The test owns the database: the client
+    /// neither creates nor drops it.
+    ///
+    /// # Panics
+    ///
+    /// When `build` panics.
+    #[track_caller]
+    pub fn on_database<F, Fut>(url: &str, build: F) -> Self
+    where
+        F: FnOnce(String) -> Fut + Send,
+        Fut: Future<Output = Router>,
+    {
+        let url = url.to_owned();
+        let driver = Driver::start();
+        let router = driver.call(|| Handle::current().block_on(build(url)));
+        Self::assemble(Transport::InProcess(router), driver, None)
+    }
 }

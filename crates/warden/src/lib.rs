@@ -94,6 +94,7 @@ mod scheme;
 mod settings;
 pub mod sql;
 pub mod store;
+pub mod tenancy;
 pub mod tokens;
 pub mod users;
 

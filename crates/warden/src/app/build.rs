@@ -38,6 +38,7 @@ use crate::scheme::{Scheme, Schemes};
 use crate::settings::{LimitSettings, RunMode, Settings};
 use crate::sql::{Database, QueryKind, TxLayer, check_query};
 use crate::store::{MemoryStore, Store};
+use crate::tenancy::{self, Wall};
 use crate::tokens::jwt::Jwt;
 use crate::tokens::{CompactTokens, Revocations};
 use crate::users::{Argon2id, CachedDirectory, MemoryDirectory, Passwords};
@@ -64,6 +65,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
         let slot = PredictSlot::default();
         let (trusted, blocklist) = self.guards(&mut problems);
         let trail = self.trail(&mut problems);
+        let wall = self.wall(&mut problems, &mut warnings);
         let metrics = self
             .settings
             .metrics
@@ -145,6 +147,7 @@ impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
             self.database.map(|db| TxLayer {
                 db,
                 trail: trail.clone(),
+                wall,
             }),
             &self.settings,
             observe,
@@ -314,6 +317,42 @@ const AUDIT_INSERT: &[&str] = &[
 ];
 
 impl<S: Clone + Send + Sync + 'static> AppBuilder<S> {
+    /// Tenant isolation, when the application declares tenant-bound tables: every query of the
+    /// database checked, the unconstrained ones listed.
+    fn wall(&self, problems: &mut Problems, warnings: &mut Vec<String>) -> Option<Arc<Wall>> {
+        let Some(tables) = &self.tenancy else {
+            if self.row_level_security {
+                problems.push("row-level security needs tenant-bound tables (AppBuilder::tenancy)");
+            }
+            return None;
+        };
+        let Some(db) = &self.database else {
+            problems.push("tenancy needs a database (AppBuilder::database)");
+            return None;
+        };
+        let unconstrained = match tables.check(db.queries(), db.backend()) {
+            Ok(unconstrained) => unconstrained,
+            Err(e) => {
+                problems.push(e.message().to_owned());
+                return None;
+            }
+        };
+        if !unconstrained.is_empty() {
+            warnings.push(tenancy::describe(&unconstrained));
+            if self.audit.is_none() {
+                warnings.push(
+                    "tenancy: queries that cross tenants run unaudited: keep a trail (AppBuilder::audit)"
+                        .to_owned(),
+                );
+            }
+        }
+        Some(Arc::new(Wall {
+            param: tables.param().into(),
+            unconstrained: unconstrained.into_iter().map(|u| u.name.into()).collect(),
+            row_level_security: self.row_level_security,
+        }))
+    }
+
     /// The audit trail, when the application keeps one: it needs the database and warden's
     /// queries on it.
     fn trail(&self, problems: &mut Problems) -> Option<Arc<Trail>> {

@@ -101,7 +101,20 @@ pub(crate) fn decide(request: &Request<'_>, facts: Facts) -> Option<Entry> {
         Some((domain, id)) => (clean(&domain), clean(&id)),
         None => (String::new(), String::new()),
     };
-    let detail = facts.detail.map(|d| {
+    let mut detail = facts.detail;
+    if !facts.unconstrained.is_empty() {
+        // The queries that crossed tenants are part of the record, whatever the handler adds.
+        let queries: Vec<&str> = facts.unconstrained.iter().map(|q| &**q).collect();
+        detail = Some(match detail {
+            None => serde_json::json!({ "unconstrained": queries }),
+            Some(serde_json::Value::Object(mut fields)) => {
+                fields.insert("unconstrained".to_owned(), queries.into());
+                serde_json::Value::Object(fields)
+            }
+            Some(other) => serde_json::json!({ "detail": other, "unconstrained": queries }),
+        });
+    }
+    let detail = detail.map(|d| {
         let text = d.to_string();
         if text.len() <= MAX_DETAIL {
             text

@@ -43,6 +43,8 @@ pub(crate) struct Facts {
     pub(crate) origin: Option<(RequestId, IpAddr)>,
     /// The authenticated user's login and tenant.
     pub(crate) user: Option<(String, Option<String>)>,
+    /// The queries that crossed tenants (`-- @unconstrained`), each once.
+    pub(crate) unconstrained: Vec<Box<str>>,
 }
 
 /// The request's audit record, as a handler extractor: a handler names what it did and adds
@@ -139,6 +141,16 @@ impl Audit {
     /// another action; it makes the request recorded whatever its method.
     pub(crate) fn event(&self, event: &'static str) {
         self.with(|f| f.event = Some(event));
+    }
+
+    /// The request ran a query that may cross tenants.
+    pub(crate) fn unconstrained(&self, query: &str) {
+        self.with(|f| {
+            f.event.get_or_insert("tenant.unconstrained");
+            if !f.unconstrained.iter().any(|q| &**q == query) {
+                f.unconstrained.push(query.into());
+            }
+        });
     }
 
     /// The facts gathered so far, leaving the record empty.

@@ -123,12 +123,14 @@ impl CurrentUser {
         self.0.token.as_ref()?.scope.as_ref()
     }
 
-    /// The user's tenant: from the token, or from the directory record.
+    /// The user's tenant: from the token that warden signed, or else from the directory
+    /// record; never from anything else the request says.
     pub fn tenant(&self) -> Option<&str> {
-        match &self.0.token {
-            Some(token) => token.tenant.as_deref(),
-            None => self.0.record.as_ref()?.tenant.as_deref(),
-        }
+        self.0
+            .token
+            .as_ref()
+            .and_then(|token| token.tenant.as_deref())
+            .or_else(|| self.0.record.as_ref()?.tenant.as_deref())
     }
 
     /// The id (`jti`) of the token the user came with, if any.

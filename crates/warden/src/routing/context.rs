@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::guards::{ClientIp, RouteRates};
 use crate::params::RequestParams;
 use crate::scheme::Schemes;
+use crate::sql::Tx;
 
 /// The per-route authentication context, shared by all requests to the route.
 #[derive(Clone)]
@@ -126,6 +127,9 @@ impl RouteContext {
             self.0.rates.check_user(user.login()).await?;
             if let Some(scope) = user.scope() {
                 check_scope(scope, &self.0.tags, parts).await?;
+            }
+            if let Some(tx) = parts.extensions.get::<Tx>() {
+                tx.set_tenant(user.tenant()).await?;
             }
             parts.extensions.insert(user.clone());
         }

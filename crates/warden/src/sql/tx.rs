@@ -20,6 +20,7 @@ use warden_sql::{Database, Row, Transaction, TxMode};
 
 use crate::audit::{self, Audit, Trail};
 use crate::error::{Error, Result};
+use crate::tenancy::{TENANT_SETTING, UNCONSTRAINED_SETTING, Wall};
 use futures_util::future::BoxFuture;
 
 enum State {
@@ -32,6 +33,12 @@ struct Slot {
     db: Database,
     mode: TxMode,
     state: Mutex<State>,
+    /// Tenant isolation, when the application declares tenant-bound tables.
+    wall: Option<Arc<Wall>>,
+    /// The authenticated identity's tenant, once authentication has run.
+    tenant: std::sync::Mutex<Option<Arc<str>>>,
+    /// The request's audit record (a handle that does nothing without a trail).
+    audit: Audit,
 }
 
 /// The request's database transaction, as a handler extractor.
@@ -56,7 +63,7 @@ struct Slot {
 pub struct Tx(Arc<Slot>);
 
 impl Tx {
-    fn new(db: Database, method: &Method) -> Self {
+    fn new(db: Database, method: &Method, wall: Option<Arc<Wall>>, audit: Audit) -> Self {
         let mode = match *method {
             Method::GET | Method::HEAD | Method::OPTIONS => TxMode::Read,
             _ => TxMode::Write,
@@ -65,6 +72,9 @@ impl Tx {
             db,
             mode,
             state: Mutex::new(State::Idle),
+            wall,
+            tenant: std::sync::Mutex::new(None),
+            audit,
         }))
     }
 
@@ -72,14 +82,22 @@ impl Tx {
     /// queries as requests do (an authorization matrix, a capabilities report): opened by the
     /// first query, rolled back when the last clone is dropped.
     pub fn read(db: Database) -> Self {
-        Self::new(db, &Method::GET)
+        Self::new(db, &Method::GET, None, Audit::default())
     }
 
     /// The open transaction, opening it on first use.
+    ///
+    /// Queries run on it directly bind `:tenant` from the identity as the `Tx`'s own methods
+    /// do, but an unconstrained query run this way is not audited: prefer the `Tx` methods.
     pub async fn transaction(&self) -> Result<impl DerefMut<Target = Transaction> + '_> {
         let mut state = self.0.state.lock().await;
         if matches!(*state, State::Idle) {
-            *state = State::Open(self.0.db.begin(self.0.mode).await?);
+            let mut tx = self.0.db.begin(self.0.mode).await?;
+            if let Some(wall) = &self.0.wall {
+                let tenant = self.tenant();
+                enter_tenant(&mut tx, wall, tenant.as_deref()).await?;
+            }
+            *state = State::Open(tx);
         }
         MutexGuard::try_map(state, |state| match state {
             State::Open(tx) => Some(tx),
@@ -90,7 +108,11 @@ impl Tx {
 
     /// All rows of a query (no suffix, or `<!`).
     pub async fn rows<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Vec<Row>> {
-        Ok(self.transaction().await?.rows(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.rows(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// All rows of a query, typed.
@@ -99,12 +121,20 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<Vec<T>> {
-        Ok(self.transaction().await?.rows_as(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.rows_as(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// One row or none (`^`, or `<!`).
     pub async fn one<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Option<Row>> {
-        Ok(self.transaction().await?.one(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.one(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// One row or none, typed.
@@ -113,12 +143,20 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<Option<T>> {
-        Ok(self.transaction().await?.one_as(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.one_as(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// One value (`$`); JSON null when there is no row.
     pub async fn scalar<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Value> {
-        Ok(self.transaction().await?.scalar(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.scalar(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// One value, typed (use `Option<T>` when there may be no row).
@@ -127,17 +165,87 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<T> {
-        Ok(self.transaction().await?.scalar_as(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.scalar_as(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// Runs a statement (`!`); the number of affected rows.
     pub async fn execute<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<u64> {
-        Ok(self.transaction().await?.execute(name, params).await?)
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.execute(name, params).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
+    }
+
+    /// Runs a `*!` statement once per parameter set; the total of changed rows.
+    pub async fn execute_many<I>(&self, name: &str, sets: I) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut tx = self.transaction().await?;
+        let crossing = self.cross(&mut tx, name).await?;
+        let result = tx.execute_many(name, sets).await;
+        self.uncross(&mut tx, crossing, result.is_ok()).await?;
+        Ok(result?)
     }
 
     /// The database behind the transaction.
     pub fn database(&self) -> &Database {
         &self.0.db
+    }
+
+    /// The tenant the transaction binds to `:tenant`.
+    fn tenant(&self) -> Option<Arc<str>> {
+        self.0
+            .tenant
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records the authenticated identity's tenant, for the queries still to run (and the
+    /// transaction already open, if a handler authenticated late).
+    pub(crate) async fn set_tenant(&self, tenant: Option<&str>) -> Result<()> {
+        let Some(wall) = &self.0.wall else {
+            return Ok(());
+        };
+        let tenant: Option<Arc<str>> = tenant.map(Arc::from);
+        *self.0.tenant.lock().unwrap_or_else(|e| e.into_inner()) = tenant.clone();
+        if let State::Open(tx) = &mut *self.0.state.lock().await {
+            enter_tenant(tx, wall, tenant.as_deref()).await?;
+        }
+        Ok(())
+    }
+
+    /// Before `query` runs: whether it crosses tenants, audited and let through row-level
+    /// security if so.
+    async fn cross(&self, tx: &mut Transaction, query: &str) -> Result<bool> {
+        let Some(wall) = self.0.wall.as_deref().filter(|w| w.is_unconstrained(query)) else {
+            return Ok(false);
+        };
+        self.0.audit.unconstrained(query);
+        if wall.row_level_security && tx.backend() == warden_sql::Backend::Postgres {
+            tx.set_local(UNCONSTRAINED_SETTING, "on").await?;
+        }
+        Ok(true)
+    }
+
+    /// After a query that crossed tenants: row-level security back on (a failed query leaves
+    /// the transaction to its rollback).
+    async fn uncross(&self, tx: &mut Transaction, crossing: bool, ok: bool) -> Result<()> {
+        if crossing
+            && ok
+            && self.0.wall.as_ref().is_some_and(|w| w.row_level_security)
+            && tx.backend() == warden_sql::Backend::Postgres
+        {
+            tx.set_local(UNCONSTRAINED_SETTING, "off").await?;
+        }
+        Ok(())
     }
 
     /// Commits or rolls back what the request did; a failed commit is the error to answer.
@@ -153,6 +261,16 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Binds `:tenant` (and, for row-level security, sets the PostgreSQL setting) in `tx`.
+async fn enter_tenant(tx: &mut Transaction, wall: &Wall, tenant: Option<&str>) -> Result<()> {
+    tx.fix_param(&wall.param, &tenant)?;
+    if wall.row_level_security && tx.backend() == warden_sql::Backend::Postgres {
+        tx.set_local(TENANT_SETTING, tenant.unwrap_or_default())
+            .await?;
+    }
+    Ok(())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Tx {
@@ -173,6 +291,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Tx {
 pub(crate) struct TxLayer {
     pub(crate) db: Database,
     pub(crate) trail: Option<Arc<Trail>>,
+    pub(crate) wall: Option<Arc<Wall>>,
 }
 
 impl<S> Layer<S> for TxLayer {
@@ -214,8 +333,6 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let tx = Tx::new(self.layer.db.clone(), req.method());
-        req.extensions_mut().insert(tx.clone());
         let audited = self.layer.trail.as_ref().map(|trail| {
             let audit = Audit::new();
             req.extensions_mut().insert(audit.clone());
@@ -225,6 +342,16 @@ where
                 method: req.method().clone(),
             }
         });
+        let tx = Tx::new(
+            self.layer.db.clone(),
+            req.method(),
+            self.layer.wall.clone(),
+            audited
+                .as_ref()
+                .map(|a| a.audit.clone())
+                .unwrap_or_default(),
+        );
+        req.extensions_mut().insert(tx.clone());
         let clone = self.inner.clone();
         let future = std::mem::replace(&mut self.inner, clone).call(req);
         Box::pin(async move {

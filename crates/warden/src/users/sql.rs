@@ -42,6 +42,8 @@ pub struct SqlDirectory {
     update: Option<String>,
     groups: Vec<String>,
     roles: Option<SqlRoles>,
+    /// Logins are unique per tenant and written `login@tenant`.
+    per_tenant: bool,
 }
 
 impl SqlDirectory {
@@ -54,6 +56,37 @@ impl SqlDirectory {
             update: None,
             groups: Vec::new(),
             roles: None,
+            per_tenant: false,
+        })
+    }
+
+    /// Users whose logins are unique per tenant (the same `alice` in two tenants): a user
+    /// signs in as `login@tenant` (split at the last `@`, so `alice@example.com@acme` works),
+    /// and the lookup query takes `:login` and `:tenant` (its `login` and `tenant` columns, if
+    /// it returns them, give the spelling warden keeps). The tenant is known before the
+    /// password check, the user's login everywhere else in warden (tokens, revocations, rate
+    /// limits, the audit trail, `:login` in queries) is the whole `login@tenant`, and their
+    /// tenant is the part after the `@`: tokens carry it. A login without `@` finds nobody.
+    ///
+    /// ```sql
+    /// -- name: warden_user^
+    /// SELECT login, password, groups FROM users WHERE login = :login AND tenant_id = :tenant;
+    ///
+    /// -- name: warden_set_password!
+    /// UPDATE users SET password = :password WHERE login = :login AND tenant_id = :tenant;
+    /// ```
+    ///
+    /// # Errors
+    /// The lookup query is missing, or does not take `:login` and `:tenant`.
+    pub fn per_tenant(db: Database, lookup: &str) -> Result<Self, BuildError> {
+        check_query(&db, lookup, QueryKind::One, &["login", "tenant"])?;
+        Ok(Self {
+            db,
+            lookup: lookup.to_owned(),
+            update: None,
+            groups: Vec::new(),
+            roles: None,
+            per_tenant: true,
         })
     }
 
@@ -73,7 +106,12 @@ impl SqlDirectory {
 
     /// Stores upgraded hashes with this query.
     pub fn update_hash(mut self, query: &str) -> Result<Self, BuildError> {
-        check_query(&self.db, query, QueryKind::Execute, &["login", "password"])?;
+        let params: &[&str] = if self.per_tenant {
+            &["login", "password", "tenant"]
+        } else {
+            &["login", "password"]
+        };
+        check_query(&self.db, query, QueryKind::Execute, params)?;
         self.update = Some(query.to_owned());
         Ok(self)
     }
@@ -110,21 +148,55 @@ fn groups(value: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// `login@tenant` split at its last `@`, both parts non-empty.
+fn split_login(principal: &str) -> Option<(&str, &str)> {
+    principal
+        .rsplit_once('@')
+        .filter(|(login, tenant)| !login.is_empty() && !tenant.is_empty())
+}
+
+impl SqlDirectory {
+    /// The lookup's parameters for `login`, and its tenant if the directory is per-tenant;
+    /// `None` when a per-tenant login names no tenant.
+    fn key<'a>(&self, login: &'a str) -> Option<(Value, Option<&'a str>)> {
+        if !self.per_tenant {
+            return Some((json!({ "login": login }), None));
+        }
+        let (name, tenant) = split_login(login)?;
+        Some((json!({ "login": name, "tenant": tenant }), Some(tenant)))
+    }
+}
+
 impl Directory for SqlDirectory {
     fn lookup<'a>(&'a self, login: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>>> {
         Box::pin(async move {
-            let Some(row) = self
-                .db
-                .one(&self.lookup, &json!({ "login": login }))
-                .await?
-            else {
+            let Some((params, principal)) = self.key(login) else {
                 return Ok(None);
             };
-            let login = text(&row, "login").unwrap_or_else(|| login.to_owned());
-            let mut user = UserRecord::without_password(login);
+            let Some(row) = self.db.one(&self.lookup, &params).await? else {
+                return Ok(None);
+            };
+            // The row's spelling when it gives one: the same user gets the same login however
+            // it was typed (a case-insensitive collation matches both).
+            let mut user = match principal {
+                Some(typed) => {
+                    let name = split_login(login).map_or(login, |(name, _)| name);
+                    let name = text(&row, "login").unwrap_or_else(|| name.to_owned());
+                    let tenant = text(&row, "tenant").unwrap_or_else(|| typed.to_owned());
+                    let mut user = UserRecord::without_password(format!("{name}@{tenant}"));
+                    user.tenant = Some(tenant);
+                    user
+                }
+                None => {
+                    let mut user = UserRecord::without_password(
+                        text(&row, "login").unwrap_or_else(|| login.to_owned()),
+                    );
+                    user.tenant = text(&row, "tenant");
+                    user
+                }
+            };
             user.password_hash = text(&row, "password");
             user.groups = groups(row.get("groups"));
-            user.tenant = text(&row, "tenant");
             if let Some(roles) = &self.roles {
                 let held = roles.of(&user.login).await?;
                 for role in held.roles {
@@ -144,10 +216,9 @@ impl Directory for SqlDirectory {
 
     fn update_hash<'a>(&'a self, login: &'a str, hash: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            if let Some(update) = &self.update {
-                self.db
-                    .execute(update, &json!({ "login": login, "password": hash }))
-                    .await?;
+            if let (Some(update), Some((mut params, _))) = (&self.update, self.key(login)) {
+                params["password"] = hash.into();
+                self.db.execute(update, &params).await?;
             }
             Ok(())
         })
