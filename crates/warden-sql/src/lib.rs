@@ -139,6 +139,7 @@ mod query;
 mod scan;
 mod server;
 mod sqlite;
+pub mod tenancy;
 mod transaction;
 mod tx_mode;
 mod value;
@@ -151,6 +152,8 @@ pub use migrations::Migrations;
 pub use options::Options;
 pub use queries::Queries;
 pub use query::{Origin, Query, QueryKind};
+#[doc(inline)]
+pub use tenancy::{Tenancy, Unconstrained};
 pub use transaction::Transaction;
 pub use tx_mode::TxMode;
 pub use value::Row;
