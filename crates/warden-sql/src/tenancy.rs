@@ -64,7 +64,7 @@
 mod check;
 mod expr;
 
-use sqlparser::ast::{ObjectName, Query as SqlQuery, Statement, Visit, Visitor};
+use sqlparser::ast::{ObjectName, Query as SqlQuery, SetExpr, Statement, Visit, Visitor};
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use std::ops::ControlFlow;
@@ -292,12 +292,26 @@ impl Visitor for Touched<'_> {
     }
 
     fn pre_visit_query(&mut self, query: &SqlQuery) -> ControlFlow<()> {
-        if let sqlparser::ast::SetExpr::Table(table) = &*query.body {
-            if let Some(name) = &table.table_name {
-                self.add(&lower(name));
-            }
-        }
+        self.add_table_sets(&query.body);
         ControlFlow::Continue(())
+    }
+}
+
+impl Touched<'_> {
+    /// `TABLE t` names a table without a relation the visitor reports.
+    fn add_table_sets(&mut self, body: &SetExpr) {
+        match body {
+            SetExpr::Table(table) => {
+                if let Some(name) = &table.table_name {
+                    self.add(&lower(name));
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                self.add_table_sets(left);
+                self.add_table_sets(right);
+            }
+            _ => {}
+        }
     }
 }
 

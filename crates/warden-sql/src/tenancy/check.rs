@@ -501,11 +501,10 @@ impl<'a> Checker<'a> {
                 self.push_from(&select.from, Verb::Reads, &mut factors);
                 let filter = select.selection.as_ref().map(conjuncts).unwrap_or_default();
                 let constrained = self.constrained(&factors, &filter);
-                let expr = match select.projection.get(position) {
-                    Some(
-                        SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. },
-                    ) => expr,
-                    _ => return Err(None),
+                let Some(SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) =
+                    select.projection.get(position)
+                else {
+                    return Err(None);
                 };
                 let from_constrained = (0..factors.len())
                     .any(|j| constrained[j] && self.is_tenant_column(expr, &factors, j));
