@@ -150,7 +150,8 @@ impl Query {
 
     /// The reason given by `-- @unconstrained: <reason>`, which exempts the query from the
     /// tenant check ([`Tenancy::check`](crate::Tenancy::check)); `Some("")` when the mark has
-    /// no reason (which the check refuses), `None` without the mark.
+    /// no reason (which the check refuses), `None` without the mark. The colon may be left out
+    /// (`-- @unconstrained reason`).
     #[must_use]
     pub fn unconstrained(&self) -> Option<&str> {
         self.annotations.iter().find_map(|annotation| {
