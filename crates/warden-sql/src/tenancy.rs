@@ -58,10 +58,9 @@
 //! reason is required, and the mark is refused on a query that touches no bound table.
 //!
 //! The check is syntactic and knows only the tables it is told about: declare as tenant-bound
-//! the views over bound tables too, and mind functions and procedures, whose bodies it does not
-//! see. An upsert (`ON CONFLICT`, `ON DUPLICATE KEY`, `REPLACE`) updates
-//! whichever row holds the conflicting key, so bound tables' unique keys should include their
-//! tenant column.
+//! the views over bound tables too, and mind functions and procedures, whose bodies it does
+//! not see. An upsert (`ON CONFLICT`, `ON DUPLICATE KEY`, `REPLACE`) updates whichever row
+//! holds the conflicting key, so bound tables' unique keys should include their tenant column.
 
 mod check;
 mod expr;

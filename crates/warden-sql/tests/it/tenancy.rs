@@ -646,3 +646,104 @@ fn each_backend_checks_the_variant_it_runs() {
         "{error}"
     );
 }
+
+/// Builds a SELECT over some of projects p, tasks t (both bound) and settings s (not), with
+/// joins and conditions drawn from `choices`: each byte picks the next branch.
+struct Builder<'a> {
+    choices: std::slice::Iter<'a, u8>,
+}
+
+impl Builder<'_> {
+    fn pick(&mut self, n: usize) -> usize {
+        self.choices.next().map_or(0, |&b| usize::from(b) % n)
+    }
+
+    fn atom(&mut self, aliases: &[&str]) -> String {
+        let a = aliases[self.pick(aliases.len())];
+        let b = aliases[self.pick(aliases.len())];
+        match self.pick(7) {
+            0 => format!("{a}.tenant_id = :tenant"),
+            1 => format!(":tenant = {a}.tenant_id"),
+            2 => format!("{a}.tenant_id = {b}.tenant_id"),
+            3 => format!("{a}.id = :id"),
+            4 => "tenant_id = :tenant".to_owned(),
+            5 => format!("{a}.tenant_id <> :tenant"),
+            _ => format!("{a}.tenant_id = :other"),
+        }
+    }
+
+    fn condition(&mut self, aliases: &[&str], depth: usize) -> String {
+        match if depth == 0 { 0 } else { self.pick(5) } {
+            0 | 1 => self.atom(aliases),
+            2 => format!(
+                "({} AND {})",
+                self.condition(aliases, depth - 1),
+                self.condition(aliases, depth - 1)
+            ),
+            3 => format!(
+                "({} OR {})",
+                self.condition(aliases, depth - 1),
+                self.condition(aliases, depth - 1)
+            ),
+            _ => format!("NOT ({})", self.condition(aliases, depth - 1)),
+        }
+    }
+
+    fn select(&mut self) -> String {
+        let tables = [("projects", "p"), ("tasks", "t"), ("settings", "s")];
+        let first = self.pick(3);
+        let mut aliases = vec![tables[first].1];
+        let mut from = format!("{} {}", tables[first].0, tables[first].1);
+        let head = tables[first].1;
+        for (table, alias) in tables.iter().filter(|(_, a)| *a != head) {
+            match self.pick(4) {
+                0 => continue,
+                1 => from.push_str(&format!(", {table} {alias}")),
+                kind => {
+                    aliases.push(alias);
+                    let join = if kind == 2 { "JOIN" } else { "LEFT JOIN" };
+                    let on = self.condition(&aliases, 2);
+                    from.push_str(&format!(" {join} {table} {alias} ON {on}"));
+                    continue;
+                }
+            }
+            aliases.push(alias);
+        }
+        let select = match self.pick(3) {
+            0 => format!("SELECT * FROM {from}"),
+            _ => format!("SELECT * FROM {from} WHERE {}", self.condition(&aliases, 3)),
+        };
+        match self.pick(4) {
+            0 => format!("SELECT x.* FROM ({select}) x"),
+            1 => format!("SELECT 1 WHERE EXISTS ({select})"),
+            _ => select,
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+    /// Whatever makes a query pass, it hangs on `:tenant`: the same query with another
+    /// parameter in its place is refused.
+    #[test]
+    fn nothing_passes_without_the_tenant_parameter(
+        choices in proptest::collection::vec(proptest::prelude::any::<u8>(), 8..64)
+    ) {
+        let sql = Builder { choices: choices.iter() }.select();
+        let mentions_bound = sql.contains("projects p") || sql.contains("tasks t");
+        for backend in Backend::ALL {
+            let checked = check(&one(&sql), backend);
+            if let Err(message) = &checked {
+                proptest::prop_assert!(!message.contains("cannot be parsed"), "{}: {}", sql, message);
+            }
+            if checked.is_ok() && mentions_bound {
+                let other = sql.replace(":tenant", ":someone_else");
+                proptest::prop_assert!(
+                    check(&one(&other), backend).is_err(),
+                    "{backend}: passes without :tenant: {other}"
+                );
+            }
+        }
+    }
+}
