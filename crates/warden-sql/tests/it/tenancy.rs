@@ -440,6 +440,12 @@ const REFUSED: &[(&[Backend], &str, &str)] = &[
     ),
     (
         MYSQL,
+        "UPDATE projects p JOIN tasks t ON t.project_id = p.id SET t.tenant_id = :other \
+         WHERE p.tenant_id = :tenant AND t.tenant_id = p.tenant_id",
+        "sets the tenant column tenant_id of tenant-bound table tasks",
+    ),
+    (
+        MYSQL,
         "INSERT INTO projects SET name = :name",
         "without setting its tenant column",
     ),

@@ -20,7 +20,6 @@ impl Checker<'_> {
             Verb::Updates,
             &mut factors,
         );
-        let targets = factors.len();
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &update.from
         {
@@ -28,8 +27,10 @@ impl Checker<'_> {
         }
         let filter = update.selection.as_ref().map(conjuncts).unwrap_or_default();
         self.require(&factors, &filter)?;
+        // Against every factor, not only the target: MySQL's `UPDATE a, b SET b.x = ...`
+        // updates tables that the parser may place in the FROM list.
         for assignment in &update.assignments {
-            self.check_assignment(assignment, &factors[..targets], false)?;
+            self.check_assignment(assignment, &factors, false)?;
         }
         ControlFlow::Continue(())
     }
