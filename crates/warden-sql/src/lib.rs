@@ -152,6 +152,7 @@ pub use migrations::Migrations;
 pub use options::Options;
 pub use queries::Queries;
 pub use query::{Origin, Query, QueryKind};
+#[doc(inline)]
 pub use tenancy::{Tenancy, Unconstrained};
 pub use transaction::Transaction;
 pub use tx_mode::TxMode;

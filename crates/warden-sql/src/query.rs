@@ -148,6 +148,22 @@ impl Query {
         self.annotations.iter().any(|a| &**a == word)
     }
 
+    /// The reason given by `-- @unconstrained: <reason>`, which exempts the query from the
+    /// tenant check ([`Tenancy::check`](crate::Tenancy::check)); `Some("")` when the mark has
+    /// no reason (which the check refuses), `None` without the mark. The colon may be left out
+    /// (`-- @unconstrained reason`).
+    #[must_use]
+    pub fn unconstrained(&self) -> Option<&str> {
+        self.annotations.iter().find_map(|annotation| {
+            let rest = annotation.strip_prefix("unconstrained")?;
+            if !(rest.is_empty() || rest.starts_with([':', ' ', '\t'])) {
+                return None;
+            }
+            let rest = rest.trim_start();
+            Some(rest.strip_prefix(':').unwrap_or(rest).trim())
+        })
+    }
+
     /// Whether the query is marked `-- @slow`: on SQLite it then runs on tokio's blocking pool
     /// instead of inline on the async worker.
     #[must_use]
@@ -176,6 +192,11 @@ impl Query {
     #[must_use]
     pub fn variant(&self) -> Option<Backend> {
         self.variant
+    }
+
+    /// The 1-based line of the file where the SQL starts.
+    pub(crate) fn sql_line(&self) -> usize {
+        self.sql_line
     }
 
     pub(crate) fn param_names(&self) -> &[Box<str>] {

@@ -15,5 +15,6 @@ mod parser;
 mod scripts;
 mod sqlite;
 mod suffixes;
+mod tenancy;
 mod transactions;
 mod types;
