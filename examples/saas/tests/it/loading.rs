@@ -31,12 +31,13 @@ fn tempfile_dir() -> std::path::PathBuf {
 #[tokio::test]
 async fn a_query_that_forgets_the_tenant_stops_the_build() {
     // The seed's batch update without its tenant condition: the mistake seeds/001 warns of.
-    let error = build_with(
+    let Err(error) = build_with(
         "-- name: archive_projects!\n-- Forgets the tenant.\nUPDATE projects\n  SET status = 1\n  WHERE id = :id OR tenant_id = :tenant;\n",
     )
     .await
-    .err()
-    .expect("the build fails");
+    else {
+        panic!("the build fails");
+    };
     let message = error.to_string();
     assert!(message.contains("sql/extra.sql:3"), "{message}");
     assert!(message.contains("archive_projects"), "{message}");
