@@ -28,4 +28,5 @@ mod serve;
 mod sessions;
 mod sql;
 mod store;
+mod tenancy;
 mod tokens;
