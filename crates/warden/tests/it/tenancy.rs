@@ -149,7 +149,7 @@ async fn the_build_refuses_an_unconstrained_query_and_tenancy_without_its_parts(
         .table("notes", "tenant")
         .table("warden_audit", "tenant");
     let Err(error) = App::builder(settings())
-        .database(db.clone())
+        .database(db)
         .tenancy(leaky)
         .build()
     else {
