@@ -85,7 +85,11 @@ const SLOW_HASH: Duration = Duration::from_millis(400);
 
 fn warn_if_slow(took: Duration) {
     static WARNED: AtomicBool = AtomicBool::new(false);
-    if took > SLOW_HASH && !WARNED.swap(true, Ordering::Relaxed) {
+    warn_once_if_slow(&WARNED, took);
+}
+
+fn warn_once_if_slow(warned: &AtomicBool, took: Duration) {
+    if took > SLOW_HASH && !warned.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             took_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
             "argon2id is slow here: an unoptimised build? Add to Cargo.toml: \
@@ -380,6 +384,40 @@ impl Passwords {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_slow_hash_is_announced_once_with_the_fix() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = std::sync::Arc::clone(&lines);
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || SharedBuffer(std::sync::Arc::clone(&sink)))
+            .finish();
+        let warned = AtomicBool::new(false);
+        tracing::subscriber::with_default(subscriber, || {
+            warn_once_if_slow(&warned, Duration::from_millis(30));
+            warn_once_if_slow(&warned, Duration::from_millis(900));
+            warn_once_if_slow(&warned, Duration::from_millis(900));
+        });
+        let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.matches("argon2id is slow here").count(), 1, "{text}");
+        assert!(text.contains("[profile.dev.package.argon2] opt-level = 3"), "{text}");
+        assert!(text.contains("took_ms=900"), "{text}");
+    }
+
+    struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for SharedBuffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     use super::*;
 
     #[test]
