@@ -19,7 +19,9 @@ use std::fmt;
 /// let e = BuildError::from("the secret is empty");
 /// assert_eq!(e.to_string(), "cannot build the application:\n  - the secret is empty");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` is its `Display`: a `main` that returns `Result<(), BuildError>` prints the list
+/// as it reads, not as a struct.
+#[derive(Clone, PartialEq, Eq)]
 pub struct BuildError {
     problems: Vec<String>,
 }
@@ -43,6 +45,12 @@ impl fmt::Display for BuildError {
             write!(f, "\n  - {problem}")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

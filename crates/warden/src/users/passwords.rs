@@ -401,7 +401,10 @@ mod tests {
         });
         let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
         assert_eq!(text.matches("argon2id is slow here").count(), 1, "{text}");
-        assert!(text.contains("[profile.dev.package.argon2] opt-level = 3"), "{text}");
+        assert!(
+            text.contains("[profile.dev.package.argon2] opt-level = 3"),
+            "{text}"
+        );
         assert!(text.contains("took_ms=900"), "{text}");
     }
 

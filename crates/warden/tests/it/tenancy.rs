@@ -148,11 +148,7 @@ async fn the_build_refuses_an_unconstrained_query_and_tenancy_without_its_parts(
     let leaky = Tenancy::new()
         .table("notes", "tenant")
         .table("warden_audit", "tenant");
-    let Err(error) = App::builder(settings())
-        .database(db)
-        .tenancy(leaky)
-        .build()
-    else {
+    let Err(error) = App::builder(settings()).database(db).tenancy(leaky).build() else {
         panic!("warden's own audit queries do not constrain the tenant");
     };
     assert!(error.to_string().contains("warden_audit"), "{error}");
