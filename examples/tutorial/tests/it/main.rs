@@ -4,3 +4,4 @@
 
 mod step8;
 mod steps;
+mod text;

@@ -1,0 +1,2 @@
+curl -s localhost:5000/now
+sqlite3 tutorial-step2.db .tables

@@ -1,0 +1,2 @@
+curl -s localhost:5000/health
+curl -s localhost:5000/ready
