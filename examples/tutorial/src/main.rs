@@ -36,6 +36,12 @@ async fn main() -> Result<(), BuildError> {
         }
         _ => unreachable!("checked above"),
     };
+    serve(app).await
+}
+
+/// Serves `app` on its settings' address (`WARDEN_LISTEN`) until SIGTERM or Ctrl-C, then
+/// answers the requests already accepted and stops.
+async fn serve(app: App) -> Result<(), BuildError> {
     let server = Server::bind(&app.settings().listen, &app.settings().server).await?;
     #[allow(clippy::print_stdout)] // the line scripts wait for
     {
