@@ -5,7 +5,7 @@ use serde::Deserialize;
 use warden::sql::Database;
 use warden::users::SqlRoles;
 use warden::{
-    App, Auth, BuildError, CurrentUser, Json, Open, Params, Passwords, Result, Routes, Settings,
+    App, AppBuilder, Auth, BuildError, CurrentUser, Json, Open, Params, Passwords, Result, Routes, Settings,
     StatusCode, Tx, Value, get, group, json, object, post,
 };
 
@@ -30,12 +30,7 @@ pub async fn connect(url: &str, settings: &Settings) -> Result<Database, BuildEr
 /// # Errors
 /// A build problem: an unknown group, a missing object query...
 pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
-    App::builder(settings)
-        .database(db.clone())
-        .directory(users(&db)?)
-        .roles(SqlRoles::new(db)?, group("ADMIN"))
-        .object_query("stuff", "stuff_owner")
-        .login("/login")
+    builder(settings, db)?
         .routes(
             Routes::new()
                 .route("/hello", get(Open, hello))
@@ -51,6 +46,21 @@ pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
                 ),
         )
         .build()
+}
+
+/// Who the users are and what the checks read: the directory, the roles (the first
+/// administrator's ADMIN), the `stuff` object check, and the login route. Steps 7 and 9 add
+/// their routes to it.
+///
+/// # Errors
+/// A query is missing or takes other parameters.
+pub fn builder(settings: Settings, db: Database) -> Result<AppBuilder<()>, BuildError> {
+    Ok(App::builder(settings)
+        .database(db.clone())
+        .directory(users(&db)?)
+        .roles(SqlRoles::new(db)?, group("ADMIN"))
+        .object_query("stuff", "stuff_owner")
+        .login("/login"))
 }
 
 /// `POST /stuff`: the new stuff is the caller's.

@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use warden::sql::{Database, Row};
-use warden::users::SqlRoles;
 use warden::{
     App, Auth, BuildError, CurrentUser, Json, Open, Page, Paged, Params, Result, Routes, Settings,
     StatusCode, Tx, Valid, Value, get, group, json, object, post,
@@ -13,22 +12,15 @@ use crate::step1::hello;
 use crate::step2::now;
 use crate::step3::Filter;
 use crate::step4::{delete_stuff, get_stuff, rename_stuff};
-use crate::step5::{users, whoami};
-use crate::step6::add_user;
+use crate::step5::whoami;
+use crate::step6::{add_user, builder};
 
 /// Step 6, with validated stuff and paged lists.
 ///
 /// # Errors
 /// A build problem.
 pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
-    App::builder(settings)
-        .database(db.clone())
-        .directory(users(&db)?)
-        .roles(SqlRoles::new(db)?, group("ADMIN"))
-        .object_query("stuff", "stuff_owner")
-        .login("/login")
-        .routes(routes())
-        .build()
+    builder(settings, db)?.routes(routes()).build()
 }
 
 /// The routes of steps 7 and 9.

@@ -49,15 +49,7 @@ pub struct SqlDirectory {
 impl SqlDirectory {
     /// Users from the lookup query, which must exist with the right suffix and parameter.
     pub fn new(db: Database, lookup: &str) -> Result<Self, BuildError> {
-        check_query(&db, lookup, QueryKind::One, &["login"])?;
-        Ok(Self {
-            db,
-            lookup: lookup.to_owned(),
-            update: None,
-            groups: Vec::new(),
-            roles: None,
-            per_tenant: false,
-        })
+        Self::with_lookup(db, lookup, false)
     }
 
     /// Users whose logins are unique per tenant (the same `alice` in two tenants): a user
@@ -79,14 +71,23 @@ impl SqlDirectory {
     /// # Errors
     /// The lookup query is missing, or does not take `:login` and `:tenant`.
     pub fn per_tenant(db: Database, lookup: &str) -> Result<Self, BuildError> {
-        check_query(&db, lookup, QueryKind::One, &["login", "tenant"])?;
+        Self::with_lookup(db, lookup, true)
+    }
+
+    fn with_lookup(db: Database, lookup: &str, per_tenant: bool) -> Result<Self, BuildError> {
+        let params: &[&str] = if per_tenant {
+            &["login", "tenant"]
+        } else {
+            &["login"]
+        };
+        check_query(&db, lookup, QueryKind::One, params)?;
         Ok(Self {
             db,
             lookup: lookup.to_owned(),
             update: None,
             groups: Vec::new(),
             roles: None,
-            per_tenant: true,
+            per_tenant,
         })
     }
 

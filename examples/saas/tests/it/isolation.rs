@@ -4,7 +4,7 @@
 use warden::{Value, json};
 use warden_test::Client;
 
-use crate::support::{Backend, Routes, Scratch, client_on};
+use crate::support::{Backend, Routes, Scratch, client_on, two_tenants};
 
 /// An id that no row has.
 const MISSING: i64 = 987_654_321;
@@ -51,16 +51,7 @@ async fn projects_of(client: &Client, user: &str) -> Value {
 
 async fn scenario(client: &Client, routes: &Routes) {
     // The platform creates two tenants, each with its administrator.
-    for (tenant, admin) in [("acme", "alice"), ("globex", "bob")] {
-        client
-            .post("/platform/tenants")
-            .user("root@platform")
-            .json(&json!({ "id": tenant, "name": tenant, "admin": admin, "password": format!("{admin}'s long password") }))
-            .expect(201)
-            .await;
-    }
-    client.user("alice@acme", "alice's long password");
-    client.user("bob@globex", "bob's long password");
+    two_tenants(client).await;
 
     // Logins are unique per tenant: globex may have its own alice.
     client

@@ -4,7 +4,7 @@
 use sqlx::{Connection, Row};
 use warden::json;
 
-use crate::support::{Backend, Scratch, client_on};
+use crate::support::{Backend, Scratch, client_on, two_tenants};
 
 #[tokio::test]
 async fn a_postgresql_session_without_a_tenant_sees_no_row() {
@@ -12,21 +12,12 @@ async fn a_postgresql_session_without_a_tenant_sees_no_row() {
         return;
     };
     let (client, _) = client_on(Some(&scratch.url));
-    for (tenant, admin) in [("acme", "alice"), ("globex", "bob")] {
-        client
-            .post("/platform/tenants")
-            .user("root@platform")
-            .json(&json!({ "id": tenant, "name": tenant, "admin": admin, "password": format!("{admin}'s long password") }))
-            .expect(201)
-            .await;
-        client.user(
-            &format!("{admin}@{tenant}"),
-            &format!("{admin}'s long password"),
-        );
+    two_tenants(&client).await;
+    for user in ["alice@acme", "bob@globex"] {
         for name in ["one", "two"] {
             client
                 .post("/projects")
-                .user(&format!("{admin}@{tenant}"))
+                .user(user)
                 .json(&json!({ "name": name }))
                 .expect(201)
                 .await;
@@ -35,8 +26,7 @@ async fn a_postgresql_session_without_a_tenant_sees_no_row() {
     // The application's own role, straight to the database, as a query that forgot its
     // tenant would run.
     let mut conn = sqlx::PgConnection::connect(&scratch.url).await.unwrap();
-    let count = |sql: &'static str| sqlx::query(sql);
-    let none: i64 = count("SELECT COUNT(*) FROM projects")
+    let none: i64 = sqlx::query("SELECT COUNT(*) FROM projects")
         .fetch_one(&mut conn)
         .await
         .unwrap()

@@ -174,3 +174,18 @@ pub(crate) fn client_on(url: Option<&str>) -> (Client, Routes) {
     client.user(ROOT.0, ROOT.1);
     (client, routes)
 }
+
+/// The platform creates acme (administrator alice@acme) and globex (bob@globex), and the client
+/// registers both administrators (password: `"{admin}'s long password"`).
+pub(crate) async fn two_tenants(client: &Client) {
+    for (tenant, admin) in [("acme", "alice"), ("globex", "bob")] {
+        let password = format!("{admin}'s long password");
+        client
+            .post("/platform/tenants")
+            .user(ROOT.0)
+            .json(&warden::json!({ "id": tenant, "name": tenant, "admin": admin, "password": password }))
+            .expect(201)
+            .await;
+        client.user(&format!("{admin}@{tenant}"), &password);
+    }
+}
