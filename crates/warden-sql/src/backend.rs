@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use warden_query_file::Dialect;
+
 /// A database engine, chosen by the URL given to [`Database::connect`](crate::Database::connect).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -107,5 +109,16 @@ mod tests {
         assert_eq!(Backend::of_variant_file("queries.sql"), None);
         assert_eq!(Backend::of_variant_file("my.queries.sql"), None);
         assert_eq!(Backend::of_variant_file("queries.postgres"), None);
+    }
+}
+
+/// A backend's quoting rules, to scan its queries with.
+impl From<Backend> for Dialect {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::Sqlite,
+            Backend::Postgres => Self::Postgres,
+            Backend::MySql => Self::MySql,
+        }
     }
 }
