@@ -88,6 +88,17 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A backend's quoting rules, to scan its queries with.
+impl From<Backend> for Dialect {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::Sqlite,
+            Backend::Postgres => Self::Postgres,
+            Backend::MySql => Self::MySql,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,16 +120,5 @@ mod tests {
         assert_eq!(Backend::of_variant_file("queries.sql"), None);
         assert_eq!(Backend::of_variant_file("my.queries.sql"), None);
         assert_eq!(Backend::of_variant_file("queries.postgres"), None);
-    }
-}
-
-/// A backend's quoting rules, to scan its queries with.
-impl From<Backend> for Dialect {
-    fn from(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => Self::Sqlite,
-            Backend::Postgres => Self::Postgres,
-            Backend::MySql => Self::MySql,
-        }
     }
 }
