@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use warden_query_file::Dialect;
+
 /// A database engine, chosen by the URL given to [`Database::connect`](crate::Database::connect).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -83,6 +85,17 @@ pub fn redact_url(url: &str) -> String {
     match rest[..at].split_once(':') {
         Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
         None => url.to_owned(),
+    }
+}
+
+/// A backend's quoting rules, to scan its queries with.
+impl From<Backend> for Dialect {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::Sqlite,
+            Backend::Postgres => Self::Postgres,
+            Backend::MySql => Self::MySql,
+        }
     }
 }
 

@@ -2,6 +2,17 @@
 
 use std::fmt;
 
+/// A queries file's error at `origin:line`, of kind [`ErrorKind::Load`].
+pub(crate) fn load_error(origin: &str, line: usize, message: impl fmt::Display) -> Error {
+    warden_query_file::Error::at(origin, line, message).into()
+}
+
+impl From<warden_query_file::Error> for Error {
+    fn from(error: warden_query_file::Error) -> Self {
+        Error::new(ErrorKind::Load, error.to_string())
+    }
+}
+
 /// A specialised `Result` for warden-sql.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -6,9 +6,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::Backend;
-use crate::error::{Error, ErrorKind, Result};
-use crate::parse::{self, load_error};
-use crate::query::{Query, Rendered, describe_suffix};
+use warden_query_file::{self as format, Place};
+
+use crate::error::{Error, ErrorKind, Result, load_error};
+use crate::query::{Query, Rendered};
 
 /// A set of named queries, loaded from files or strings.
 ///
@@ -139,7 +140,7 @@ impl Queries {
     ) -> Result<&mut Self> {
         let file: Arc<str> = origin.into();
         let mut parsed = Vec::new();
-        for block in parse::blocks(origin, text)? {
+        for block in format::blocks(origin, text)? {
             parsed.push(Query::from_block(block, &file, backend)?);
         }
         for query in parsed {
@@ -203,20 +204,7 @@ impl Queries {
                 .collect(),
         };
         for (variant, shared) in pairs {
-            if variant.kind() != shared.kind() {
-                let origin = variant.origin();
-                return Err(load_error(
-                    origin.file(),
-                    origin.line(),
-                    format!(
-                        "variant {} has suffix {}, but {} has {}",
-                        variant.name(),
-                        describe_suffix(variant.kind()),
-                        shared.origin(),
-                        describe_suffix(shared.kind())
-                    ),
-                ));
-            }
+            format::check_variant_kind(variant.name(), place(variant), place(shared))?;
         }
         Ok(())
     }
@@ -301,6 +289,18 @@ impl Queries {
         })?;
         Ok((query, rendered))
     }
+}
+
+/// A query's kind and place, for the format's checks.
+fn place(query: &Query) -> (crate::QueryKind, Place<'_>) {
+    let origin = query.origin();
+    (
+        query.kind(),
+        Place {
+            file: origin.file(),
+            line: origin.line(),
+        },
+    )
 }
 
 impl FromStr for Queries {

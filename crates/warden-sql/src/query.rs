@@ -4,64 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use warden_query_file::{self as format, Block, Dialect, Place};
+
 use crate::Backend;
 use crate::error::{Error, ErrorKind, Result};
-use crate::parse::{self, load_error};
-use crate::scan::{self, Dialect, ScanError};
 
 /// What a query returns, from the suffix of its name (aiosql/AnoDB semantics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum QueryKind {
-    /// No suffix: all rows ([`Transaction::rows`](crate::Transaction::rows)).
-    Rows,
-    /// `^`: the first row or none ([`Transaction::one`](crate::Transaction::one)).
-    One,
-    /// `$`: the first column of the first row, or null
-    /// ([`Transaction::scalar`](crate::Transaction::scalar)).
-    Value,
-    /// `!`: a statement; returns the number of affected rows
-    /// ([`Transaction::execute`](crate::Transaction::execute)).
-    Execute,
-    /// `<!`: an insert or update with `RETURNING`; read with `rows`, `one` or `scalar`.
-    Returning,
-    /// `*!`: a statement run once per parameter set
-    /// ([`Transaction::execute_many`](crate::Transaction::execute_many)).
-    ExecuteMany,
-    /// `#`: a script of several statements, without parameters
-    /// ([`Transaction::script`](crate::Transaction::script)).
-    Script,
-}
-
-impl QueryKind {
-    /// The suffix that selects this kind after a query's name.
-    #[must_use]
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Self::Rows => "",
-            Self::One => "^",
-            Self::Value => "$",
-            Self::Execute => "!",
-            Self::Returning => "<!",
-            Self::ExecuteMany => "*!",
-            Self::Script => "#",
-        }
-    }
-
-    /// The kind a suffix selects, if it is one.
-    #[must_use]
-    pub fn from_suffix(suffix: &str) -> Option<Self> {
-        Some(match suffix {
-            "" => Self::Rows,
-            "^" => Self::One,
-            "$" => Self::Value,
-            "!" => Self::Execute,
-            "<!" => Self::Returning,
-            "*!" => Self::ExecuteMany,
-            "#" => Self::Script,
-            _ => return None,
-        })
-    }
-}
+pub use warden_query_file::QueryKind;
 
 /// Where a query was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +169,7 @@ impl Query {
 
     /// Builds a query from a parsed block, scanning its SQL with `dialect`.
     pub(crate) fn from_block(
-        block: parse::Block<'_>,
+        block: Block<'_>,
         file: &Arc<str>,
         variant: Option<Backend>,
     ) -> Result<Self> {
@@ -250,87 +199,27 @@ impl Query {
     /// A declared parameter list (`-- name: get(a, b)^`) must name exactly the parameters the
     /// SQL uses, by their first component (`u` for `:u.login`).
     fn check_declared(&self, declared: &[String]) -> Result<()> {
-        let used: Vec<&str> = self
-            .params
-            .iter()
-            .map(|p| p.split('.').next().unwrap_or(p))
-            .collect();
-        let error = |message: String| load_error(&self.origin.file, self.origin.line, message);
-        if let Some(missing) = used.iter().find(|u| !declared.iter().any(|d| d == *u)) {
-            return Err(error(format!(
-                "query {} uses :{missing}, which its parameter list ({}) does not declare",
-                self.name,
-                declared.join(", ")
-            )));
-        }
-        if let Some(unused) = declared.iter().find(|d| !used.contains(&d.as_str())) {
-            return Err(error(format!(
-                "query {} declares the parameter {unused}, which its SQL does not use",
-                self.name
-            )));
-        }
-        Ok(())
-    }
-
-    /// The error for a scan failure, at its line in the file.
-    fn scan_error(&self, error: &ScanError) -> Error {
-        let line = self.sql_line + self.sql[..error.offset()].matches('\n').count();
-        load_error(
-            &self.origin.file,
-            line,
-            format!(
-                "{} in query {}{}",
-                error.describe(),
-                self.name,
-                error.hint()
-            ),
-        )
+        let params: Vec<&str> = self.params.iter().map(|p| &**p).collect();
+        let at = Place {
+            file: &self.origin.file,
+            line: self.origin.line,
+        };
+        Ok(format::check_declared(&self.name, at, &params, declared)?)
     }
 
     /// Scans the SQL with `dialect`; returns it with placeholders and the parameter names.
     fn render(&self, dialect: Dialect) -> Result<(Rendered, Box<[Box<str>]>)> {
-        let scanned = scan::scan(&self.sql, dialect).map_err(|e| self.scan_error(&e))?;
-        let is_script = self.kind == QueryKind::Script;
-        if is_script {
-            if let Some(param) = scanned.params.first() {
-                return Err(self.scan_error_at(
-                    param.start,
-                    format!(
-                        "script {} takes no parameters, found :{}",
-                        self.name, param.name
-                    ),
-                ));
-            }
-        } else if let Some(at) = scanned.second_statement {
-            return Err(self.scan_error_at(
-                at,
-                format!(
-                    "query {} holds several statements; only `#` scripts may",
-                    self.name
-                ),
-            ));
-        }
-        // A lone trailing `;` (and any comment after it) is dropped: MySQL refuses it in
-        // prepared statements.
-        let end = match scanned.first_semicolon {
-            Some(at) if !is_script => at,
-            _ => self.sql.len(),
+        let at = Place {
+            file: &self.origin.file,
+            line: self.sql_line,
         };
-        let mut names: Vec<Box<str>> = Vec::new();
-        let mut binds = Vec::with_capacity(scanned.params.len());
-        let mut sql = String::with_capacity(end + 4 * scanned.params.len());
+        let statement = format::statement(&self.name, self.kind, &self.sql, at, dialect)?;
+        let end = statement.end;
+        let mut sql = String::with_capacity(end + 4 * statement.occurrences.len());
         let mut copied = 0;
-        for occurrence in &scanned.params {
-            let index = match names.iter().position(|n| **n == *occurrence.name) {
-                Some(index) => index,
-                None => {
-                    names.push(occurrence.name.into());
-                    names.len() - 1
-                }
-            };
+        for (occurrence, &index) in statement.occurrences.iter().zip(&statement.binds) {
             sql.push_str(&self.sql[copied..occurrence.start]);
             copied = occurrence.end;
-            binds.push(index);
             let number = index + 1;
             match dialect {
                 Dialect::Postgres | Dialect::Generic => sql.push_str(&format!("${number}")),
@@ -341,14 +230,10 @@ impl Query {
         sql.push_str(self.sql[copied..end].trim_end());
         let rendered = Rendered {
             sql: sql.into(),
-            binds: binds.into(),
+            binds: statement.binds.into(),
         };
-        Ok((rendered, names.into()))
-    }
-
-    fn scan_error_at(&self, offset: usize, message: String) -> Error {
-        let line = self.sql_line + self.sql[..offset].matches('\n').count();
-        load_error(&self.origin.file, line, message)
+        let names = statement.params.into_iter().map(Into::into).collect();
+        Ok((rendered, names))
     }
 
     /// This query prepared for `backend`.
@@ -369,7 +254,7 @@ impl Query {
             .iter()
             .map(|&k| match k {
                 QueryKind::Rows => "no suffix".to_owned(),
-                other => describe_suffix(other),
+                other => other.describe_suffix(),
             })
             .collect();
         Err(Error::new(
@@ -385,13 +270,6 @@ impl Query {
             ),
         )
         .in_query(&self.name))
-    }
-}
-
-pub(crate) fn describe_suffix(kind: QueryKind) -> String {
-    match kind.suffix() {
-        "" => "none".to_owned(),
-        suffix => format!("`{suffix}`"),
     }
 }
 

@@ -70,9 +70,9 @@ use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect,
 use sqlparser::parser::Parser;
 use std::ops::ControlFlow;
 
-use crate::error::Result;
-use crate::parse::load_error;
-use crate::scan::{self, Dialect};
+use warden_query_file::{self as format, Dialect};
+
+use crate::error::{Result, load_error};
 use crate::{Backend, Origin, Queries, Query, QueryKind};
 
 use check::Checker;
@@ -328,7 +328,7 @@ fn dialect(backend: Backend) -> Box<dyn SqlDialect> {
 /// PostgreSQL, `?n` elsewhere; lines unchanged), and the placeholder of `:tenant` if used.
 fn render(query: &Query, backend: Backend) -> std::result::Result<(String, Option<String>), ()> {
     let source = query.sql();
-    let scanned = scan::scan(source, Dialect::from(backend)).map_err(drop)?;
+    let scanned = format::scan(source, Dialect::from(backend)).map_err(drop)?;
     let mut names: Vec<&str> = Vec::new();
     let mut sql = String::with_capacity(source.len());
     let mut tenant = None;

@@ -136,6 +136,130 @@ pub use settings::{
 };
 #[doc(inline)]
 pub use sql::Tx;
+/// Generates one typed function per query of a queries file, read at compile time, so that a
+/// misspelt query name or a forgotten parameter does not compile.
+///
+/// `queries!("queries.sql")` reads the file (the path is relative to the crate's
+/// `Cargo.toml`) and the variant files beside it that exist (`queries.sqlite.sql`,
+/// `queries.postgres.sql`, `queries.mysql.sql`) with warden-sql's own parser, so a file that
+/// would not load at run time does not compile either, with the loader's `file:line` message.
+/// Write it in a module of its own (`mod q { warden::queries!("queries.sql"); }`) or at the top
+/// level. The functions still run the query by name through [`Tx`]: the SQL that runs is the
+/// one the [`Database`](sql::Database) loaded, for its backend.
+///
+/// For each query, parameters become arguments in order of first use (`:u.login` makes one
+/// argument `u`, whose field `login` is read; names that are Rust keywords take `r#`), each
+/// `impl Serialize`, serialised without building a JSON value:
+///
+/// | suffix | functions                                                     |
+/// |--------|---------------------------------------------------------------|
+/// | none   | `NAME(tx, ..) -> Result<Vec<Row>>`, `NAME_as::<T>(tx, ..) -> Result<Vec<T>>` |
+/// | `^`    | `NAME(tx, ..) -> Result<Option<Row>>`, `NAME_as::<T>(..) -> Result<Option<T>>` |
+/// | `$`    | `NAME(tx, ..) -> Result<Value>`, `NAME_as::<T>(..) -> Result<T>` |
+/// | `<!`   | as `$`: the value `RETURNING` gives (the new row's id on MySQL without it) |
+/// | `!`    | `NAME(tx, ..) -> Result<u64>`, the affected rows              |
+/// | `*!`   | `NAME(tx, sets: impl IntoIterator<Item: Serialize>) -> Result<u64>` |
+/// | `#`    | none: scripts are run by migrations or [`Database::script`](sql::Database::script) |
+///
+/// Each function's documentation is the query's, with its file, line and SQL (and its
+/// variants'). A variant must return what the shared query returns and take the same
+/// parameters, since one function serves every backend; a name only variant files define gets
+/// a function too, which fails as an unknown query on the other backends.
+///
+/// `fixed(tenant)` names parameters the application binds itself, which are then no
+/// arguments: with tenancy on, [`Tx`] binds `:tenant` from the identity
+/// (`warden::queries!("queries.sql", fixed(tenant));`).
+///
+/// Cargo rebuilds the crate when a file read changes; a variant file created later is seen at
+/// the next change of a file already read (or `cargo clean -p`).
+///
+/// # Example
+///
+/// ```
+/// mod q {
+///     warden::queries!("src/sql/stuff.sql");
+/// }
+///
+/// use serde::{Deserialize, Serialize};
+/// use warden::sql::{Database, Queries};
+/// use warden::{Result, Tx, json};
+///
+/// #[derive(Debug, Deserialize, PartialEq)]
+/// struct Stuff {
+///     sid: i64,
+///     name: String,
+/// }
+///
+/// #[derive(Serialize)]
+/// struct User<'a> {
+///     login: &'a str,
+/// }
+///
+/// // A handler that writes: tx is the request's transaction.
+/// async fn add_two(tx: Tx) -> Result<u64> {
+///     let sid: i64 = q::add_stuff_as(&tx, "lamp", "calvin").await?;
+///     q::rename_stuff(&tx, "night lamp", sid).await?;
+///     let more = [json!({"name": "rug", "owner": "hobbes"})];
+///     q::add_stuffs(&tx, more).await
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sql/stuff.sql");
+/// let db = Database::connect("sqlite::memory:", Queries::load_file(path)?).await?;
+/// db.script("create_stuff").await?;
+/// db.scalar("add_stuff", &json!({"name": "chair", "owner": "calvin"})).await?;
+///
+/// let tx = Tx::read(db);
+/// assert_eq!(q::count_stuff(&tx).await?, json!(1));
+/// let row = q::get_stuff(&tx, 1).await?.expect("stuff 1");
+/// assert_eq!(row["name"], "chair");
+/// let mine: Vec<Stuff> = q::stuff_of_as(&tx, User { login: "calvin" }).await?;
+/// assert_eq!(mine, [Stuff { sid: 1, name: "chair".into() }]);
+/// assert_eq!(q::get_stuff_as::<Stuff>(&tx, 2).await?, None);
+/// # let _ = add_two;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A misspelt query name does not compile:
+///
+/// ```compile_fail,E0425
+/// mod q {
+///     warden::queries!("src/sql/stuff.sql");
+/// }
+/// async fn handler(tx: warden::Tx) -> warden::Result<()> {
+///     q::get_stuf(&tx, 1).await?;
+///     Ok(())
+/// }
+/// ```
+///
+/// Nor does a call without a parameter the query uses (`:sid`):
+///
+/// ```compile_fail,E0061
+/// mod q {
+///     warden::queries!("src/sql/stuff.sql");
+/// }
+/// async fn handler(tx: warden::Tx) -> warden::Result<u64> {
+///     q::rename_stuff(&tx, "night lamp").await
+/// }
+/// ```
+///
+/// Nor a queries file the loader would refuse (here, one that does not exist):
+///
+/// ```compile_fail
+/// mod q {
+///     warden::queries!("src/sql/no-such-file.sql");
+/// }
+/// ```
+pub use warden_macros::queries;
+
+// What `queries!` expands to names serde through warden, so that a back-end needs no serde
+// dependency of its own for it, and gets warden's version.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 #[doc(inline)]
 pub use tokens::{AccessToken, Scope, jwt};
 #[doc(inline)]

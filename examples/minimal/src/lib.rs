@@ -10,6 +10,12 @@ use warden::{
     Routes, Settings, StatusCode, Tx, Value, get, group, json, object, post,
 };
 
+/// One function per query of `queries.sql`, checked when the crate compiles:
+/// `q::get_task(&tx, id)` runs `get_task^` with `:id`.
+mod q {
+    warden::queries!("queries.sql");
+}
+
 /// Connects to `url`, applies warden's schema and ours, and creates the first administrator
 /// when the settings name one (`WARDEN_BOOTSTRAP__LOGIN`, `WARDEN_BOOTSTRAP__PASSWORD`).
 pub async fn connect(url: &str, settings: &Settings) -> Result<Database, BuildError> {
@@ -54,8 +60,8 @@ pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
 }
 
 async fn my_tasks(tx: Tx, user: CurrentUser, page: Page) -> Result<Paged<Row>> {
-    let params = json!({ "login": user.login(), "limit": page.fetch(), "offset": page.offset });
-    Ok(page.rows(tx.rows("tasks_of", &params).await?))
+    let tasks = q::tasks_of(&tx, user.login(), page.fetch(), page.offset).await?;
+    Ok(page.rows(tasks))
 }
 
 #[derive(Deserialize)]
@@ -68,8 +74,7 @@ async fn add_task(
     user: CurrentUser,
     Params(task): Params<NewTask>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let params = json!({ "login": user.login(), "title": task.title });
-    let id = tx.scalar("add_task", &params).await?;
+    let id = q::add_task(&tx, user.login(), task.title).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -79,7 +84,7 @@ struct Id {
 }
 
 async fn get_task(tx: Tx, Params(p): Params<Id>) -> Result<Json<Row>> {
-    let task = tx.one("get_task", &json!({ "id": p.id })).await?;
+    let task = q::get_task(&tx, p.id).await?;
     task.map(Json)
         .ok_or_else(|| Error::not_found("no such task"))
 }
@@ -91,19 +96,18 @@ struct Done {
 }
 
 async fn set_done(tx: Tx, Params(p): Params<Done>) -> Result<StatusCode> {
-    tx.execute("set_done", &json!({ "id": p.id, "done": p.done }))
-        .await?;
+    q::set_done(&tx, p.done, p.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_task(tx: Tx, Params(p): Params<Id>) -> Result<StatusCode> {
-    tx.execute("delete_task", &json!({ "id": p.id })).await?;
+    q::delete_task(&tx, p.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn all_tasks(tx: Tx, page: Page) -> Result<Paged<Row>> {
-    let params = json!({ "limit": page.fetch(), "offset": page.offset });
-    Ok(page.rows(tx.rows("all_tasks", &params).await?))
+    let tasks = q::all_tasks(&tx, page.fetch(), page.offset).await?;
+    Ok(page.rows(tasks))
 }
 
 #[derive(Deserialize)]
@@ -116,10 +120,6 @@ struct NewUser {
 async fn add_user(tx: Tx, passwords: Passwords, Params(u): Params<NewUser>) -> Result<StatusCode> {
     passwords.check(&u.password, Some(&u.login))?;
     let hash = passwords.hash(&u.password).await?;
-    tx.execute(
-        "warden_user_add",
-        &json!({ "login": u.login, "password": hash }),
-    )
-    .await?;
+    q::warden_user_add(&tx, u.login, hash).await?;
     Ok(StatusCode::CREATED)
 }

@@ -16,27 +16,31 @@
 //! everything in it would be.
 
 use crate::QueryKind;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// One `-- name:` block, still borrowing the file's text.
 #[derive(Debug)]
-pub(crate) struct Block<'a> {
-    pub(crate) name: String,
-    pub(crate) kind: QueryKind,
+pub struct Block<'a> {
+    /// The query's name, hyphens turned into underscores.
+    pub name: String,
+    /// What the query returns (its suffix).
+    pub kind: QueryKind,
     /// The parameters the name line declares, `get(a, b)^`; `None` without a list.
-    pub(crate) declared: Option<Vec<String>>,
-    pub(crate) doc: String,
-    pub(crate) annotations: Vec<String>,
+    pub declared: Option<Vec<String>>,
+    /// The comment lines between the name line and the SQL, without their `--`.
+    pub doc: String,
+    /// The `-- @word` lines between the name line and the SQL, without their `-- @`.
+    pub annotations: Vec<String>,
     /// The SQL, trimmed at its end (empty when the block has none).
-    pub(crate) sql: &'a str,
+    pub sql: &'a str,
     /// 1-based line of the `-- name:` line.
-    pub(crate) name_line: usize,
+    pub name_line: usize,
     /// 1-based line on which `sql` starts.
-    pub(crate) sql_line: usize,
+    pub sql_line: usize,
 }
 
-pub(crate) fn load_error(origin: &str, line: usize, message: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Load, format!("{origin}:{line}: {message}"))
+fn load_error(origin: &str, line: usize, message: impl std::fmt::Display) -> Error {
+    Error::at(origin, line, message)
 }
 
 /// The rest of a `-- name:` line after the colon, or `None` for any other line.
@@ -98,7 +102,11 @@ fn name_and_kind(spec: &str) -> std::result::Result<Spec, String> {
 }
 
 /// Splits `text` (read from `origin`) into blocks.
-pub(crate) fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> {
+///
+/// # Errors
+/// A bad name, suffix or parameter list, a block without SQL, or SQL in a file without any
+/// `-- name:` line, at its line of `origin`.
+pub fn blocks<'a>(origin: &str, text: &'a str) -> Result<Vec<Block<'a>>> {
     let mut blocks: Vec<Block<'a>> = Vec::new();
     // Byte offset of the current line in `text`.
     let mut offset = 0;
@@ -283,9 +291,8 @@ SELECT COUNT(*) FROM Stuff;
                 "f:3: query b has no SQL",
             ),
         ] {
-            let error = blocks("f", text).unwrap_err();
-            assert_eq!(error.kind(), ErrorKind::Load);
-            assert!(error.message().starts_with(message), "{error} / {message}");
+            let error = blocks("f", text).unwrap_err().to_string();
+            assert!(error.starts_with(message), "{error} / {message}");
         }
     }
 }

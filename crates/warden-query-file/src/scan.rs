@@ -7,78 +7,98 @@
 //! takes a [`Dialect`]; [`Dialect::Generic`] is used for the shared `queries.sql` before the
 //! backend is known.
 
-use crate::Backend;
-
 /// The quoting rules to scan with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
+pub enum Dialect {
     /// Standard SQL plus what PostgreSQL and SQLite accept without ambiguity.
     Generic,
+    /// SQLite: `[identifiers]`, `?` placeholders refused.
     Sqlite,
+    /// PostgreSQL: `E'...'` strings, dollar quotes, nested block comments.
     Postgres,
+    /// MySQL and MariaDB: backslash escapes, `#` comments, `--` only before whitespace.
     MySql,
 }
 
-impl From<Backend> for Dialect {
-    fn from(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => Self::Sqlite,
-            Backend::Postgres => Self::Postgres,
-            Backend::MySql => Self::MySql,
+impl Dialect {
+    /// The dialects of the backends, which variant files are named after.
+    pub const BACKENDS: [Dialect; 3] = [Self::Sqlite, Self::Postgres, Self::MySql];
+
+    /// The backend's name in variant file names (`queries.postgres.sql`); `None` for
+    /// [`Dialect::Generic`].
+    #[must_use]
+    pub fn backend_name(self) -> Option<&'static str> {
+        match self {
+            Self::Generic => None,
+            Self::Sqlite => Some("sqlite"),
+            Self::Postgres => Some("postgres"),
+            Self::MySql => Some("mysql"),
         }
     }
 }
 
 /// One `:name` or `:a.b` in the SQL text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Occurrence<'a> {
+pub struct Occurrence<'a> {
     /// Byte offset of the colon.
-    pub(crate) start: usize,
+    pub start: usize,
     /// Byte offset just after the name.
-    pub(crate) end: usize,
+    pub end: usize,
     /// The name without the colon, dots included.
-    pub(crate) name: &'a str,
+    pub name: &'a str,
 }
 
 /// The result of scanning one query.
 #[derive(Debug, Default)]
-pub(crate) struct Scanned<'a> {
-    pub(crate) params: Vec<Occurrence<'a>>,
+pub struct Scanned<'a> {
+    /// Every `:name`, in order, repeated ones included.
+    pub params: Vec<Occurrence<'a>>,
     /// Offset of the first `;` outside quotes and comments, if any.
-    pub(crate) first_semicolon: Option<usize>,
+    pub first_semicolon: Option<usize>,
     /// Offset of the first SQL text after a `;` (a second statement), if any.
-    pub(crate) second_statement: Option<usize>,
+    pub second_statement: Option<usize>,
 }
 
 /// Why a scan failed, with the byte offset where the culprit starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ScanError {
+pub enum ScanError {
+    /// A string, quoted identifier, comment or dollar quote that never ends.
     Unterminated {
+        /// What is not terminated (`string`, `block comment`...).
         what: &'static str,
+        /// Where it starts.
         at: usize,
     },
+    /// A `?` or `$1` placeholder, which named queries do not use.
     Positional {
+        /// The placeholder's form (`?`, `$n`).
         placeholder: &'static str,
+        /// Where it is.
         at: usize,
     },
 }
 
 impl ScanError {
-    pub(crate) fn offset(&self) -> usize {
+    /// The byte offset where the culprit starts.
+    #[must_use]
+    pub fn offset(&self) -> usize {
         match self {
             Self::Unterminated { at, .. } | Self::Positional { at, .. } => *at,
         }
     }
 
     /// What went wrong, to be followed by " in query NAME" and [`ScanError::hint`].
-    pub(crate) fn describe(&self) -> String {
+    #[must_use]
+    pub fn describe(&self) -> String {
         match self {
             Self::Unterminated { what, .. } => format!("unterminated {what}"),
             Self::Positional { placeholder, .. } => format!("positional placeholder {placeholder}"),
         }
     }
 
-    pub(crate) fn hint(&self) -> &'static str {
+    /// What to do instead, if there is advice: `; name parameters :name instead`.
+    #[must_use]
+    pub fn hint(&self) -> &'static str {
         match self {
             Self::Unterminated { .. } => "",
             Self::Positional { .. } => "; name parameters :name instead",
@@ -99,7 +119,10 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 /// Scans `sql` with `dialect`'s quoting rules.
-pub(crate) fn scan(sql: &str, dialect: Dialect) -> Result<Scanned<'_>, ScanError> {
+///
+/// # Errors
+/// Something unterminated, or a positional placeholder.
+pub fn scan(sql: &str, dialect: Dialect) -> Result<Scanned<'_>, ScanError> {
     let bytes = sql.as_bytes();
     let backslashes = dialect == Dialect::MySql;
     let postgres_like = matches!(dialect, Dialect::Generic | Dialect::Postgres);
