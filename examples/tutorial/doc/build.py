@@ -20,11 +20,11 @@ BINARY = ROOT / "target" / "debug" / "tutorial"
 
 
 def item(path, name):
-    """The item `name` (fn or struct) of `path`, with its doc comments and attributes."""
+    """The item `name` (fn, struct or mod) of `path`, with its doc comments and attributes."""
     lines = (CRATE / path).read_text().splitlines()
     start = next(
         i for i, line in enumerate(lines)
-        if re.match(rf"^(pub(\(crate\))? )?(async )?(fn|struct) {name}\b", line)
+        if re.match(rf"^(pub(\(crate\))? )?(async )?(fn|struct|mod) {name}\b", line)
     )
     while start > 0 and re.match(r"^(///|#\[)", lines[start - 1]):
         start -= 1

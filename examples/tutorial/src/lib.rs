@@ -17,6 +17,12 @@ use warden::sql::migrations::Migrations;
 use warden::sql::{Database, Queries};
 use warden::{BuildError, Settings};
 
+/// One typed function per query of `sql/queries.sql`, written at compile time (step 3):
+/// `q::get_stuff(&tx, sid)` runs `get_stuff^` with `:sid`.
+pub mod q {
+    warden::queries!("sql/queries.sql");
+}
+
 pub mod step1;
 pub mod step2;
 pub mod step3;

@@ -1,10 +1,12 @@
 //! Step 3, named queries: the SQL lives in `sql/queries.sql`, each query named with a suffix
-//! that says what it returns, and handlers call it by name with named parameters.
+//! that says what it returns, and handlers call the function `warden::queries!` writes for it
+//! at compile time ([`crate::q`]).
 
 use serde::Deserialize;
 use warden::sql::{Database, Row};
-use warden::{App, BuildError, Json, Open, Params, Result, Routes, Settings, Tx, get, json};
+use warden::{App, BuildError, Json, Open, Params, Result, Routes, Settings, Tx, get};
 
+use crate::q;
 use crate::step1::hello;
 use crate::step2::now;
 
@@ -38,8 +40,6 @@ fn any() -> String {
 
 /// All stuff whose name matches the filter.
 pub async fn list_stuff(tx: Tx, Params(p): Params<Filter>) -> Result<Json<Vec<Row>>> {
-    let rows = tx
-        .rows("stuff_like", &json!({ "filter": p.filter }))
-        .await?;
+    let rows = q::stuff_like(&tx, p.filter).await?;
     Ok(Json(rows))
 }

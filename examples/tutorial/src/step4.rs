@@ -9,6 +9,7 @@ use warden::{
     get, json,
 };
 
+use crate::q;
 use crate::step1::hello;
 use crate::step2::now;
 use crate::step3::list_stuff;
@@ -44,7 +45,7 @@ pub struct NewStuff {
 
 /// `POST /stuff`: 201 and the new id.
 pub async fn add_stuff(tx: Tx, Params(p): Params<NewStuff>) -> Result<(StatusCode, Json<Value>)> {
-    let sid = tx.scalar("add_stuff", &json!({ "stuff": p.stuff })).await?;
+    let sid = q::add_stuff(&tx, p.stuff).await?;
     Ok((StatusCode::CREATED, Json(json!({ "sid": sid }))))
 }
 
@@ -62,7 +63,7 @@ pub fn no_such_stuff(sid: i64) -> Error {
 
 /// `GET /stuff/{sid}`.
 pub async fn get_stuff(tx: Tx, Params(p): Params<Sid>) -> Result<Json<Row>> {
-    let row = tx.one("get_stuff", &json!({ "sid": p.sid })).await?;
+    let row = q::get_stuff(&tx, p.sid).await?;
     row.map(Json).ok_or_else(|| no_such_stuff(p.sid))
 }
 
@@ -88,7 +89,7 @@ pub async fn rename_stuff(tx: Tx, Params(p): Params<Rename>) -> Result<StatusCod
 
 /// `DELETE /stuff/{sid}`: 204, or 404.
 pub async fn delete_stuff(tx: Tx, Params(p): Params<Sid>) -> Result<StatusCode> {
-    match tx.execute("delete_stuff", &json!({ "sid": p.sid })).await? {
+    match q::delete_stuff(&tx, p.sid).await? {
         0 => Err(no_such_stuff(p.sid)),
         _ => Ok(StatusCode::NO_CONTENT),
     }

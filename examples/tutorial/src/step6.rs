@@ -5,10 +5,11 @@ use serde::Deserialize;
 use warden::sql::Database;
 use warden::users::SqlRoles;
 use warden::{
-    App, AppBuilder, Auth, BuildError, CurrentUser, Json, Open, Params, Passwords, Result, Routes, Settings,
-    StatusCode, Tx, Value, get, group, json, object, post,
+    App, AppBuilder, Auth, BuildError, CurrentUser, Json, Open, Params, Passwords, Result, Routes,
+    Settings, StatusCode, Tx, Value, get, group, json, object, post,
 };
 
+use crate::q;
 use crate::step1::hello;
 use crate::step2::now;
 use crate::step3::list_stuff;
@@ -69,8 +70,7 @@ pub async fn add_owned_stuff(
     user: CurrentUser,
     Params(p): Params<NewStuff>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let params = json!({ "stuff": p.stuff, "login": user.login() });
-    let sid = tx.scalar("add_owned_stuff", &params).await?;
+    let sid = q::add_owned_stuff(&tx, p.stuff, user.login()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "sid": sid }))))
 }
 
@@ -91,7 +91,6 @@ pub async fn add_user(
 ) -> Result<StatusCode> {
     passwords.check(&u.password, Some(&u.login))?;
     let hash = passwords.hash(&u.password).await?;
-    tx.execute("add_user", &json!({ "login": u.login, "password": hash }))
-        .await?;
+    q::add_user(&tx, u.login, hash).await?;
     Ok(StatusCode::CREATED)
 }

@@ -8,6 +8,7 @@ use warden::{
     StatusCode, Tx, Valid, Value, get, group, json, object, post,
 };
 
+use crate::q;
 use crate::step1::hello;
 use crate::step2::now;
 use crate::step3::Filter;
@@ -41,8 +42,8 @@ pub fn routes() -> Routes {
 
 /// `GET /stuff?filter=&limit=&offset=`: a page of stuff, with a `Link` to the next one.
 pub async fn stuff_page(tx: Tx, page: Page, Params(f): Params<Filter>) -> Result<Paged<Row>> {
-    let params = json!({ "filter": f.filter, "limit": page.fetch(), "offset": page.offset });
-    Ok(page.rows(tx.rows("stuff_page", &params).await?))
+    let rows = q::stuff_page(&tx, f.filter, page.fetch(), page.offset).await?;
+    Ok(page.rows(rows))
 }
 
 /// A new stuff, validated before the handler runs.
@@ -59,7 +60,6 @@ pub async fn add_valid_stuff(
     user: CurrentUser,
     Valid(p): Valid<ValidStuff>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let params = json!({ "stuff": p.stuff, "login": user.login() });
-    let sid = tx.scalar("add_owned_stuff", &params).await?;
+    let sid = q::add_owned_stuff(&tx, p.stuff, user.login()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "sid": sid }))))
 }
