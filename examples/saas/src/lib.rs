@@ -14,6 +14,12 @@ use warden::{
     StatusCode, Tx, Value, get, group, json, post,
 };
 
+/// One typed function per query; `:tenant` is no argument, since warden binds it from the
+/// caller's identity.
+mod q {
+    warden::queries!("sql/queries.sql", fixed(tenant));
+}
+
 /// The tenant of the platform's own administrators.
 pub const PLATFORM: &str = "platform";
 
@@ -135,8 +141,7 @@ pub fn app(settings: Settings, db: Database) -> Result<App, BuildError> {
 }
 
 async fn projects(tx: Tx, page: Page) -> Result<Paged<Row>> {
-    let params = json!({ "limit": page.fetch(), "offset": page.offset });
-    Ok(page.rows(tx.rows("projects", &params).await?))
+    Ok(page.rows(q::projects(&tx, page.fetch(), page.offset).await?))
 }
 
 #[derive(Deserialize)]
@@ -147,7 +152,7 @@ struct NewProject {
 /// Creates a project in the caller's tenant: a `tenant` field, header or parameter in the
 /// request changes nothing, since `:tenant` comes from the identity.
 async fn add_project(tx: Tx, Params(p): Params<NewProject>) -> Result<(StatusCode, Json<Value>)> {
-    let id = tx.scalar("add_project", &json!({ "name": p.name })).await?;
+    let id = q::add_project(&tx, p.name).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -162,7 +167,7 @@ fn no_such_project() -> Error {
 }
 
 async fn get_project(tx: Tx, Params(p): Params<Id>) -> Result<Json<Row>> {
-    let project = tx.one("get_project", &json!({ "id": p.id })).await?;
+    let project = q::get_project(&tx, p.id).await?;
     project.map(Json).ok_or_else(no_such_project)
 }
 
@@ -173,17 +178,14 @@ struct Rename {
 }
 
 async fn rename_project(tx: Tx, Params(p): Params<Rename>) -> Result<StatusCode> {
-    match tx
-        .execute("rename_project", &json!({ "id": p.id, "name": p.name }))
-        .await?
-    {
+    match q::rename_project(&tx, p.name, p.id).await? {
         0 => Err(no_such_project()),
         _ => Ok(StatusCode::NO_CONTENT),
     }
 }
 
 async fn delete_project(tx: Tx, Params(p): Params<Id>) -> Result<StatusCode> {
-    match tx.execute("delete_project", &json!({ "id": p.id })).await? {
+    match q::delete_project(&tx, p.id).await? {
         0 => Err(no_such_project()),
         _ => Ok(StatusCode::NO_CONTENT),
     }
@@ -205,12 +207,12 @@ async fn batch_status(tx: Tx, Params(b): Params<Batch>) -> Result<Json<Value>> {
         .ids
         .iter()
         .map(|id| json!({ "id": id, "status": b.status }));
-    let updated = tx.execute_many("set_project_status", sets).await?;
+    let updated = q::set_project_status(&tx, sets).await?;
     Ok(Json(json!({ "updated": updated })))
 }
 
 async fn users_of_tenant(tx: Tx) -> Result<Json<Vec<Row>>> {
-    Ok(Json(tx.rows("tenant_users", &()).await?))
+    Ok(Json(q::tenant_users(&tx).await?))
 }
 
 #[derive(Deserialize)]
@@ -226,17 +228,12 @@ async fn add_user(tx: Tx, passwords: Passwords, Params(u): Params<NewUser>) -> R
     passwords.check(&u.password, Some(&u.login))?;
     let hash = passwords.hash(&u.password).await?;
     let role = if u.admin { "ADMIN" } else { "MEMBER" };
-    tx.execute(
-        "add_user",
-        &json!({ "login": u.login, "password": hash, "role": role }),
-    )
-    .await?;
+    q::add_user(&tx, u.login, hash, role).await?;
     Ok(StatusCode::CREATED)
 }
 
 async fn all_projects(tx: Tx, page: Page) -> Result<Paged<Row>> {
-    let params = json!({ "limit": page.fetch(), "offset": page.offset });
-    Ok(page.rows(tx.rows("all_projects", &params).await?))
+    Ok(page.rows(q::all_projects(&tx, page.fetch(), page.offset).await?))
 }
 
 #[derive(Deserialize)]
@@ -255,12 +252,7 @@ async fn add_tenant(
 ) -> Result<StatusCode> {
     passwords.check(&t.password, Some(&t.admin))?;
     let hash = passwords.hash(&t.password).await?;
-    tx.execute("add_tenant", &json!({ "id": t.id, "name": t.name }))
-        .await?;
-    tx.execute(
-        "add_tenant_admin",
-        &json!({ "tenant_id": t.id, "login": t.admin, "password": hash }),
-    )
-    .await?;
+    q::add_tenant(&tx, &t.id, t.name).await?;
+    q::add_tenant_admin(&tx, t.id, t.admin, hash).await?;
     Ok(StatusCode::CREATED)
 }
