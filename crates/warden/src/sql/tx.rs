@@ -23,6 +23,18 @@ use crate::error::{Error, Result};
 use crate::tenancy::{TENANT_SETTING, UNCONSTRAINED_SETTING, Wall};
 use futures_util::future::BoxFuture;
 
+/// Runs one query on the open transaction, with the tenant wall around it (an unconstrained
+/// query audited, and let through row-level security while it runs).
+macro_rules! guarded {
+    ($self:ident, $name:ident, |$tx:ident| $call:expr) => {{
+        let mut $tx = $self.transaction().await?;
+        let crossing = $self.cross(&mut $tx, $name).await?;
+        let result = $call.await;
+        $self.uncross(&mut $tx, crossing, result.is_ok()).await?;
+        Ok(result?)
+    }};
+}
+
 enum State {
     Idle,
     Open(Transaction),
@@ -108,11 +120,7 @@ impl Tx {
 
     /// All rows of a query (no suffix, or `<!`).
     pub async fn rows<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Vec<Row>> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.rows(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.rows(name, params))
     }
 
     /// All rows of a query, typed.
@@ -121,20 +129,12 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<Vec<T>> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.rows_as(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.rows_as(name, params))
     }
 
     /// One row or none (`^`, or `<!`).
     pub async fn one<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Option<Row>> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.one(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.one(name, params))
     }
 
     /// One row or none, typed.
@@ -143,20 +143,12 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<Option<T>> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.one_as(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.one_as(name, params))
     }
 
     /// One value (`$`); JSON null when there is no row.
     pub async fn scalar<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<Value> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.scalar(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.scalar(name, params))
     }
 
     /// One value, typed (use `Option<T>` when there may be no row).
@@ -165,20 +157,12 @@ impl Tx {
         name: &str,
         params: &P,
     ) -> Result<T> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.scalar_as(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.scalar_as(name, params))
     }
 
     /// Runs a statement (`!`); the number of affected rows.
     pub async fn execute<P: Serialize + ?Sized>(&self, name: &str, params: &P) -> Result<u64> {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.execute(name, params).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.execute(name, params))
     }
 
     /// Runs a `*!` statement once per parameter set; the total of changed rows.
@@ -187,11 +171,7 @@ impl Tx {
         I: IntoIterator,
         I::Item: Serialize,
     {
-        let mut tx = self.transaction().await?;
-        let crossing = self.cross(&mut tx, name).await?;
-        let result = tx.execute_many(name, sets).await;
-        self.uncross(&mut tx, crossing, result.is_ok()).await?;
-        Ok(result?)
+        guarded!(self, name, |tx| tx.execute_many(name, sets))
     }
 
     /// The database behind the transaction.
