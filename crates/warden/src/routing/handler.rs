@@ -55,6 +55,7 @@ struct Pending<S> {
     memo: Memo,
     path: Option<RawPathParams>,
     tx: Option<Tx>,
+    audit: Audit,
 }
 
 impl<S: Clone + Send + Sync + 'static> Gate<S> {
@@ -63,6 +64,7 @@ impl<S: Clone + Send + Sync + 'static> Gate<S> {
         if let Some(pending) = &mut self.pending {
             pending.path = RawPathParams::from_request_parts(parts, &()).await.ok();
             pending.tx = parts.extensions.get::<Tx>().cloned();
+            pending.audit = Audit::of(&parts.extensions);
         }
     }
 
@@ -77,6 +79,7 @@ impl<S: Clone + Send + Sync + 'static> Gate<S> {
             mut memo,
             path,
             tx,
+            audit,
         } = *pending;
         let env = Env {
             user: Some(&user),
@@ -87,8 +90,20 @@ impl<S: Clone + Send + Sync + 'static> Gate<S> {
         };
         match meta.rule.eval(&env, &mut memo, true).await {
             Ok(Outcome::Allow | Outcome::Pending) => Ok(()),
-            Ok(Outcome::Deny(e) | Outcome::NotFound(e)) | Err(e) => Err(e.into_response()),
+            Ok(Outcome::Deny(e)) => {
+                hidden_denial(&audit, &e);
+                Err(e.into_response())
+            }
+            Ok(Outcome::NotFound(e)) | Err(e) => Err(e.into_response()),
         }
+    }
+}
+
+/// A denial answered as a missing object (`AppBuilder::hide_objects`) is still a denial in the
+/// audit trail: the caller sees a 404, the administrators see who probed what.
+fn hidden_denial(audit: &Audit, error: &crate::error::Error) {
+    if error.status() == http::StatusCode::NOT_FOUND {
+        audit.action("authz.denied");
     }
 }
 
@@ -379,11 +394,16 @@ where
                     memo,
                     path: None,
                     tx: None,
+                    audit: Audit::default(),
                 })),
             },
             _ => return crate::error::Error::forbidden("forbidden").into_response(),
         },
-        Ok(Outcome::Deny(e) | Outcome::NotFound(e)) | Err(e) => return e.into_response(),
+        Ok(Outcome::Deny(e)) => {
+            hidden_denial(&audit, &e);
+            return e.into_response();
+        }
+        Ok(Outcome::NotFound(e)) | Err(e) => return e.into_response(),
     };
 
     let mut response = handler

@@ -729,3 +729,48 @@ async fn rollback_then_archive(db: &Database) {
 }
 
 on_every_backend!(rollback_then_archive);
+
+#[tokio::test]
+async fn a_hidden_denial_answers_404_and_is_still_a_denial_in_the_trail() {
+    let (_dir, db) = sqlite().await;
+    let owned = |check: warden::ObjectCheck<()>| async move {
+        let oid: i64 = check.value_as()?;
+        Result::Ok(match oid {
+            1 => warden::Access::from(check.user.login() == "calvin"),
+            _ => warden::Access::NotFound,
+        })
+    };
+    let app = App::builder(settings())
+        .directory(users())
+        .hasher(CountingHasher::default())
+        .database(db.clone())
+        .audit(group("ADMIN"))
+        .object("owned", owned)
+        .hide_objects("owned")
+        .routes(Routes::new().route(
+            "/object/{oid}",
+            get(warden::object("owned", "oid"), |user: CurrentUser| async move {
+                user.login().to_owned()
+            }),
+        ))
+        .build()
+        .unwrap();
+    let client = client(app.router());
+    client.get("/object/1").user("hobbes").expect(404).await;
+    client.get("/object/2").user("hobbes").expect(404).await;
+    client.get("/object/1").user("calvin").expect(200).await;
+    app.flush_audit().await.unwrap();
+    let rows = rows(&db).await;
+    let summary: Vec<(String, String, String, i32)> = summary(&rows);
+    assert_eq!(
+        summary,
+        [(
+            "authz.denied".to_owned(),
+            "hobbes".to_owned(),
+            "/object/{oid}".to_owned(),
+            404
+        )],
+        "the probe of calvin's object is recorded, the missing one and the read are not"
+    );
+    assert_eq!(rows[0].target_id, "1");
+}
