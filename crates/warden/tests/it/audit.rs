@@ -749,9 +749,10 @@ async fn a_hidden_denial_answers_404_and_is_still_a_denial_in_the_trail() {
         .hide_objects("owned")
         .routes(Routes::new().route(
             "/object/{oid}",
-            get(warden::object("owned", "oid"), |user: CurrentUser| async move {
-                user.login().to_owned()
-            }),
+            get(
+                warden::object("owned", "oid"),
+                |user: CurrentUser| async move { user.login().to_owned() },
+            ),
         ))
         .build()
         .unwrap();
